@@ -1,0 +1,191 @@
+package dev.teardown;
+
+import dev.teardown.posix.Buffers;
+import dev.teardown.posix.Errno;
+import dev.teardown.posix.Libc;
+import dev.teardown.posix.Os;
+import dev.teardown.CloseOutcome.Sent;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Runs a close mode's system calls on a descriptor the calling thread has to itself (every other call
+ * on it has left). Ends with exactly one close(2), whatever fails before it.
+ */
+final class Closer {
+    private Closer() {}
+
+    private static final int[] LINGER_ZERO = {1, 0};
+
+    static CloseOutcome close(Descriptor d, SharedSocket shared, CloseMode mode, long startNanos) {
+        int fd = d.fd;
+        boolean last = shared.references.get() == 1;
+        switch (mode.kind()) {
+            case RELEASE:
+                return release(d, shared, mode, last, startNanos);
+            case SHUTDOWN: {
+                boolean finNow = !shared.outputShutdown;
+                Libc.shutdown(fd, Os.SHUT_RDWR); // ENOTCONN after a reset is fine: nothing to send
+                shared.outputShutdown = true;
+                shared.inputShutdown = true;
+                int unread = last ? unread(fd) : 0;
+                int left = finish(d, shared);
+                Sent sent = unread > 0 ? Sent.FIN_THEN_RST : finNow ? Sent.FIN : Sent.NOTHING;
+                String detail = unread > 0 ? "FIN sent by shutdown, then RST: " + unread + " unread bytes were discarded"
+                        : finNow ? "FIN sent by shutdown(SHUT_RDWR)" + others(left) : "FIN had already been sent by shutdownOutput";
+                return outcome(mode, sent, left, 0, false, false, unread, startNanos, detail);
+            }
+            case ABORT:
+                return abort(d, shared, mode, last, 0, false, false, startNanos);
+            case GRACEFUL:
+                return graceful(d, shared, mode, last, startNanos);
+            case LINGER:
+                return linger(d, shared, mode, last, startNanos);
+            default:
+                throw new AssertionError(mode);
+        }
+    }
+
+    private static CloseOutcome release(Descriptor d, SharedSocket shared, CloseMode mode, boolean last, long start) {
+        int unread = last ? unread(d.fd) : 0;
+        int left = finish(d, shared);
+        if (left > 0) {
+            return outcome(mode, Sent.NOTHING, left, 0, false, false, 0, start,
+                    "FIN not sent: " + left + " other reference" + (left == 1 ? "" : "s") + " still open");
+        }
+        boolean finBefore = shared.outputShutdown;
+        if (shared.lingerZero) {
+            return outcome(mode, finBefore ? Sent.FIN_THEN_RST : Sent.RST, 0, 0, false, false, unread, start,
+                    "RST sent: SO_LINGER was set to zero");
+        }
+        if (unread > 0) {
+            return outcome(mode, finBefore ? Sent.FIN_THEN_RST : Sent.RST, 0, 0, false, false, unread, start,
+                    "RST sent instead of FIN: " + unread + " unread bytes were discarded");
+        }
+        if (finBefore) {
+            return outcome(mode, Sent.NOTHING, 0, 0, false, false, 0, start, "FIN had already been sent by shutdownOutput");
+        }
+        return outcome(mode, Sent.FIN, 0, 0, false, false, 0, start, "FIN sent: last reference closed");
+    }
+
+    private static CloseOutcome abort(Descriptor d, SharedSocket shared, CloseMode mode, boolean last, long drained,
+            boolean deadline, boolean limit, long start) {
+        Libc.setsockopt(d.fd, Os.SOL_SOCKET, Os.SO_LINGER, LINGER_ZERO, 8);
+        shared.lingerZero = true;
+        boolean finBefore = shared.outputShutdown;
+        int unread = last ? unread(d.fd) : 0;
+        int left = finish(d, shared);
+        if (left > 0) {
+            return outcome(mode, Sent.NOTHING, left, drained, deadline, limit, 0, start,
+                    "RST not sent yet: " + left + " other reference" + (left == 1 ? "" : "s")
+                            + " still open; SO_LINGER {1,0} stays set, so the last close sends RST");
+        }
+        String why = deadline ? "RST sent: the deadline passed" : limit ? "RST sent: the drain limit was reached"
+                : "RST sent by SO_LINGER {1,0}";
+        return outcome(mode, finBefore ? Sent.FIN_THEN_RST : Sent.RST, 0, drained, deadline, limit, unread, start, why);
+    }
+
+    private static CloseOutcome graceful(Descriptor d, SharedSocket shared, CloseMode mode, boolean last, long start) {
+        int fd = d.fd;
+        boolean finNow = !shared.outputShutdown;
+        if (finNow) {
+            Libc.shutdown(fd, Os.SHUT_WR);
+            shared.outputShutdown = true;
+        }
+        long deadline = start + mode.timeoutNanos();
+        long limit = mode.maxDrainBytes();
+        long drained = 0;
+        long buf = Buffers.scratchAddress();
+        int[] pfd = {fd, Os.POLLIN};
+        for (;;) {
+            long want = Math.min(Buffers.SCRATCH_SIZE, limit - drained + 1);
+            long n = Libc.recv(fd, buf, want, Os.MSG_DONTWAIT);
+            if (n > 0) {
+                drained += n;
+                if (drained > limit) {
+                    return abort(d, shared, mode, last, drained, false, true, start);
+                }
+                continue;
+            }
+            if (n == 0) {
+                int left = finish(d, shared);
+                String detail = (finNow ? "FIN sent" : "FIN had been sent by shutdownOutput") + ", peer's FIN received after draining "
+                        + drained + " bytes";
+                return outcome(mode, finNow ? Sent.FIN : Sent.NOTHING, left, drained, false, false, 0, start, detail);
+            }
+            int e = Libc.errno();
+            if (e == Errno.EINTR) {
+                continue;
+            }
+            if (e != Errno.EAGAIN) {
+                // ECONNRESET and the like: the peer already ended the connection; nothing left to drain.
+                int left = finish(d, shared);
+                return outcome(mode, finNow ? Sent.FIN : Sent.NOTHING, left, drained, false, false, 0, start,
+                        "FIN sent; the drain ended with " + Errno.name(e) + " from the peer");
+            }
+            long leftNanos = deadline - System.nanoTime();
+            if (leftNanos <= 0) {
+                return abort(d, shared, mode, last, drained, true, false, start);
+            }
+            pfd[1] = Os.POLLIN;
+            Libc.poll(pfd, 1, (int) Math.min(Integer.MAX_VALUE, (leftNanos + 999_999) / 1_000_000));
+        }
+    }
+
+    private static CloseOutcome linger(Descriptor d, SharedSocket shared, CloseMode mode, boolean last, long start) {
+        int fd = d.fd;
+        if (!last) {
+            int left = finish(d, shared);
+            return outcome(mode, Sent.NOTHING, left, 0, false, false, 0, start,
+                    "nothing sent and nothing awaited: " + left + " other reference" + (left == 1 ? "" : "s") + " still open");
+        }
+        long deadline = start + mode.timeoutNanos();
+        if (Os.SIOCOUTQ >= 0) {
+            int[] q = new int[1];
+            long pause = 50_000;
+            for (;;) {
+                if (Libc.ioctl(fd, Os.SIOCOUTQ, q) < 0 || q[0] == 0) {
+                    break;
+                }
+                long leftNanos = deadline - System.nanoTime();
+                if (leftNanos <= 0) {
+                    return abort(d, shared, mode, true, 0, true, false, start);
+                }
+                LockSupport.parkNanos(Math.min(pause, leftNanos));
+                pause = Math.min(pause * 2, 10_000_000);
+            }
+        }
+        long leftNanos = Math.max(0, deadline - System.nanoTime());
+        int seconds = (int) Math.min(Os.MAX_LINGER_SECONDS, Math.max(1, (leftNanos + 999_999_999L) / 1_000_000_000L));
+        Libc.setsockopt(fd, Os.SOL_SOCKET, Os.SO_LINGER, new int[] {1, seconds}, 8);
+        boolean finBefore = shared.outputShutdown;
+        int unread = unread(fd);
+        int left = finish(d, shared);
+        if (unread > 0) {
+            return outcome(mode, finBefore ? Sent.FIN_THEN_RST : Sent.RST, left, 0, false, false, unread, start,
+                    "RST sent instead of FIN: " + unread + " unread bytes were discarded");
+        }
+        return outcome(mode, finBefore ? Sent.NOTHING : Sent.FIN, left, 0, false, false, 0, start,
+                "all data acknowledged; FIN sent with SO_LINGER {1," + seconds + "}");
+    }
+
+    /** Bytes waiting in the receive queue, which make the last close(2) send RST. */
+    private static int unread(int fd) {
+        int[] n = new int[1];
+        return Libc.ioctl(fd, Os.FIONREAD, n) < 0 ? 0 : n[0];
+    }
+
+    /** The single close(2), then the shared count; returns how many references remain. */
+    private static int finish(Descriptor d, SharedSocket shared) {
+        d.closeFd();
+        return shared.references.decrementAndGet();
+    }
+
+    private static String others(int left) {
+        return left == 0 ? "" : " (" + left + " other reference" + (left == 1 ? "" : "s") + " still open)";
+    }
+
+    private static CloseOutcome outcome(CloseMode mode, Sent sent, int left, long drained, boolean deadline, boolean limit,
+            int unread, long start, String detail) {
+        return new CloseOutcome(mode, sent, left, drained, deadline, limit, unread, System.nanoTime() - start, detail, false);
+    }
+}

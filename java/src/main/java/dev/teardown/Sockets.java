@@ -1,0 +1,79 @@
+package dev.teardown;
+
+import dev.teardown.posix.Errno;
+import dev.teardown.posix.Libc;
+import dev.teardown.posix.Os;
+import dev.teardown.posix.Sockaddr;
+import java.net.InetSocketAddress;
+
+/** Socket creation and the option and name calls shared by {@link TcpSocket} and {@link TcpListener}. */
+final class Sockets {
+    private Sockets() {}
+
+    /** A new close-on-exec TCP socket of {@code family}. */
+    static int open(int family, String context) throws TcpException {
+        int fd = Libc.socket(family, Os.SOCK_STREAM | Os.SOCK_CLOEXEC, 0);
+        if (fd < 0) {
+            throw TcpException.of("socket (" + context + ")", Libc.errno());
+        }
+        if (Os.SOCK_CLOEXEC == 0) {
+            Libc.fcntl(fd, Os.F_SETFD, Os.FD_CLOEXEC);
+        }
+        if (Os.SO_NOSIGPIPE >= 0) {
+            Libc.setsockopt(fd, Os.SOL_SOCKET, Os.SO_NOSIGPIPE, new int[] {1}, 4);
+        }
+        return fd;
+    }
+
+    static InetSocketAddress name(Descriptor d, boolean local, String call) throws TcpException {
+        int fd = d.acquire(call);
+        try {
+            byte[] sa = new byte[Sockaddr.MAX_LEN];
+            int[] len = {sa.length};
+            int rc = local ? Libc.getsockname(fd, sa, len) : Libc.getpeername(fd, sa, len);
+            if (rc < 0) {
+                throw TcpException.of(call, Libc.errno());
+            }
+            return Sockaddr.decode(sa, len[0]);
+        } finally {
+            d.release();
+        }
+    }
+
+    static <T> void setOption(Descriptor d, TcpOption<T> option, T value) throws TcpException {
+        int[] v = new int[2];
+        option.encode(value, v); // validate before taking the fd
+        int fd = d.acquire("setsockopt " + option);
+        try {
+            int e = option.set(fd, value);
+            if (e != 0) {
+                throw TcpException.of("setsockopt " + option, e);
+            }
+        } finally {
+            d.release();
+        }
+    }
+
+    static <T> T getOption(Descriptor d, TcpOption<T> option) throws TcpException {
+        int fd = d.acquire("getsockopt " + option);
+        try {
+            int[] err = {0};
+            T v = option.get(fd, err);
+            if (err[0] != 0) {
+                throw TcpException.of("getsockopt " + option, err[0]);
+            }
+            return v;
+        } finally {
+            d.release();
+        }
+    }
+
+    /** Closes a descriptor that never got a handle (a failed setup). */
+    static void closeRaw(int fd) {
+        CloseHook.close(fd);
+    }
+
+    static boolean isAgain(int errno) {
+        return errno == Errno.EAGAIN;
+    }
+}

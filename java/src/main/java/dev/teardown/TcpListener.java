@@ -1,0 +1,226 @@
+package dev.teardown;
+
+import dev.teardown.posix.Errno;
+import dev.teardown.posix.Libc;
+import dev.teardown.posix.LinuxLibc;
+import dev.teardown.posix.Os;
+import dev.teardown.posix.Sockaddr;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * A listening TCP socket. Binding sets SO_REUSEADDR (so a restarted server can bind while old
+ * connections sit in TIME_WAIT), then bind(2) and listen(2). Accepted sockets are close-on-exec
+ * ({@code accept4(SOCK_CLOEXEC)}), in blocking mode, and start with this listener's
+ * {@linkplain Builder#acceptedCloseMode accepted close mode}.
+ *
+ * <p>The listening descriptor itself is non-blocking (it is never shared) so that {@link #accept()}
+ * can poll and be woken: a {@link #close()} from another thread makes a blocked accept throw
+ * {@link SocketClosedException} promptly. Closing the listener sends RST to connections still waiting
+ * in its backlog; connections already accepted are unaffected.
+ */
+public final class TcpListener implements AutoCloseable {
+    private final Descriptor d;
+    private final CloseMode acceptedMode;
+    private final InetSocketAddress local;
+
+    private TcpListener(Descriptor d, CloseMode acceptedMode, InetSocketAddress local) {
+        this.d = d;
+        this.acceptedMode = acceptedMode;
+        this.local = local;
+    }
+
+    /** Binds {@code address} (port 0 picks a free port) with the default backlog of 128. */
+    public static TcpListener bind(InetSocketAddress address) throws TcpException {
+        return builder().bind(address);
+    }
+
+    /**
+     * Binds {@code address} with a listen backlog (capped by net.core.somaxconn).
+     *
+     * @throws AddressInUseException if another socket holds the address
+     * @throws IllegalArgumentException if the address is null or unresolved, or the backlog is not positive
+     */
+    public static TcpListener bind(InetSocketAddress address, int backlog) throws TcpException {
+        return builder().backlog(backlog).bind(address);
+    }
+
+    /** Options for a listener: backlog, socket options set before bind, accepted sockets' close mode. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Collects a listener's settings; {@link #bind(InetSocketAddress)} creates it. */
+    public static final class Builder {
+        private int backlog = 128;
+        private CloseMode acceptedMode = CloseMode.RELEASE;
+        private final Map<TcpOption<?>, Object> options = new LinkedHashMap<>();
+
+        private Builder() {
+            options.put(TcpOption.SO_REUSEADDR, Boolean.TRUE);
+        }
+
+        /** The listen(2) backlog; must be positive. */
+        public Builder backlog(int backlog) {
+            if (backlog <= 0) {
+                throw new IllegalArgumentException("backlog must be positive, got " + backlog);
+            }
+            this.backlog = backlog;
+            return this;
+        }
+
+        /** An option set on the listening socket before bind(2) (SO_REUSEPORT, SO_RCVBUF, ...). */
+        public <T> Builder option(TcpOption<T> option, T value) {
+            Args.notNull("option", option);
+            option.encode(value, new int[2]);
+            options.put(option, value);
+            return this;
+        }
+
+        /** The default close mode of accepted sockets (their {@link TcpSocket#close()}). */
+        public Builder acceptedCloseMode(CloseMode mode) {
+            this.acceptedMode = Args.notNull("mode", mode);
+            return this;
+        }
+
+        /** Creates the socket, applies the options, binds and listens. */
+        public TcpListener bind(InetSocketAddress address) throws TcpException {
+            Args.resolved("address", address, true);
+            Os.requireSupported();
+            String call = "bind " + address;
+            int fd = Sockets.open(Sockaddr.family(address.getAddress()), call);
+            Descriptor d = new Descriptor(fd, "listener");
+            boolean ok = false;
+            try {
+                for (Map.Entry<TcpOption<?>, Object> e : options.entrySet()) {
+                    set(d, e.getKey(), e.getValue());
+                }
+                byte[] sa = new byte[Sockaddr.MAX_LEN];
+                int len = Sockaddr.encode(address, sa);
+                if (Libc.bind(fd, sa, len) < 0) {
+                    throw TcpException.of(call, Libc.errno());
+                }
+                if (Libc.listen(fd, backlog) < 0) {
+                    throw TcpException.of("listen " + address, Libc.errno());
+                }
+                Libc.fcntl(fd, Os.F_SETFL, Libc.fcntl(fd, Os.F_GETFL, 0) | Os.O_NONBLOCK);
+                TcpListener l = new TcpListener(d, acceptedMode, Sockets.name(d, true, "getsockname"));
+                ok = true;
+                return l;
+            } finally {
+                if (!ok && d.beginClose()) {
+                    d.awaitExclusive();
+                    d.closeFd();
+                }
+            }
+        }
+
+        @SuppressWarnings("unchecked")
+        private static <T> void set(Descriptor d, TcpOption<T> option, Object value) throws TcpException {
+            Sockets.setOption(d, option, (T) value);
+        }
+    }
+
+    /**
+     * Waits for a connection and accepts it.
+     *
+     * @throws SocketClosedException if the listener is closed, before or during the wait
+     */
+    public TcpSocket accept() throws TcpException {
+        return accept0(-1);
+    }
+
+    /**
+     * As {@link #accept()}, waiting at most {@code timeout}.
+     *
+     * @throws TimedOutException if no connection arrived in time (errno 0)
+     */
+    public TcpSocket accept(Duration timeout) throws TcpException {
+        return accept0(Args.nonNegativeNanos("timeout", timeout));
+    }
+
+    private TcpSocket accept0(long timeoutNanos) throws TcpException {
+        int fd = d.acquire("accept");
+        try {
+            long deadline = timeoutNanos < 0 ? 0 : System.nanoTime() + timeoutNanos;
+            byte[] sa = new byte[Sockaddr.MAX_LEN];
+            int[] len = new int[1];
+            for (;;) {
+                len[0] = sa.length;
+                int cfd = Os.LINUX ? LinuxLibc.accept4(fd, sa, len, Os.SOCK_CLOEXEC) : Libc.accept(fd, sa, len);
+                if (cfd >= 0) {
+                    if (!Os.LINUX) {
+                        // BSD accept inherits the listener's O_NONBLOCK and has no SOCK_CLOEXEC.
+                        Libc.fcntl(cfd, Os.F_SETFD, Os.FD_CLOEXEC);
+                        Libc.fcntl(cfd, Os.F_SETFL, Libc.fcntl(cfd, Os.F_GETFL, 0) & ~Os.O_NONBLOCK);
+                        if (Os.SO_NOSIGPIPE >= 0) {
+                            Libc.setsockopt(cfd, Os.SOL_SOCKET, Os.SO_NOSIGPIPE, new int[] {1}, 4);
+                        }
+                    }
+                    return new TcpSocket(new Descriptor(cfd, "socket"), new SharedSocket(), Sockaddr.decode(sa, len[0]),
+                            acceptedMode);
+                }
+                int e = Libc.errno();
+                if (e == Errno.EINTR || e == Errno.ECONNABORTED) {
+                    continue;
+                }
+                if (e != Errno.EAGAIN) {
+                    throw TcpException.of("accept on " + local, e);
+                }
+                if (timeoutNanos < 0) {
+                    d.await("accept", Os.POLLIN, -1);
+                } else {
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0 || d.await("accept", Os.POLLIN, left) == 0) {
+                        throw new TimedOutException("accept on " + local, 0,
+                                "no connection within " + Duration.ofNanos(timeoutNanos));
+                    }
+                }
+            }
+        } finally {
+            d.release();
+        }
+    }
+
+    /** The bound address, with the port the kernel chose if 0 was asked for. */
+    public InetSocketAddress localAddress() {
+        return local;
+    }
+
+    /** The listening descriptor's number (for diagnostics only: teardown owns it). */
+    public int fd() throws SocketClosedException {
+        if (!d.isOpen()) {
+            throw SocketClosedException.closed("fd", "listener");
+        }
+        return d.fd;
+    }
+
+    /** True until closed. */
+    public boolean isOpen() {
+        return d.isOpen();
+    }
+
+    /** The default close mode given to accepted sockets. */
+    public CloseMode acceptedCloseMode() {
+        return acceptedMode;
+    }
+
+    /**
+     * Stops listening: wakes blocked accepts with {@link SocketClosedException} and closes the
+     * descriptor once they have left. Idempotent.
+     */
+    @Override
+    public void close() {
+        if (d.beginClose()) {
+            d.awaitExclusive();
+            d.closeFd();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "TcpListener[" + (d.isOpen() ? "fd " + d.fd : "closed") + ", " + local + "]";
+    }
+}
