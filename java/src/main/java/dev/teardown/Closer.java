@@ -50,7 +50,7 @@ final class Closer {
         int left = finish(d, shared);
         if (left > 0) {
             return outcome(mode, Sent.NOTHING, left, 0, false, false, 0, start,
-                    "FIN not sent: " + left + " other reference" + (left == 1 ? "" : "s") + " still open");
+                    "FIN not sent: " + left + " other reference" + (left == 1 ? "" : "s") + " still open" + children(shared));
         }
         boolean finBefore = shared.outputShutdown;
         if (shared.lingerZero) {
@@ -178,6 +178,10 @@ final class Closer {
     private static int finish(Descriptor d, SharedSocket shared) {
         d.closeFd();
         return shared.references.decrementAndGet();
+    }
+
+    private static String children(SharedSocket shared) {
+        return shared.children.isEmpty() ? "" : " (held by child pid " + shared.children.toString().replaceAll("[\\[\\]]", "") + ")";
     }
 
     private static String others(int left) {

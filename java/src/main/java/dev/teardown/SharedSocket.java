@@ -1,5 +1,7 @@
 package dev.teardown;
 
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -11,4 +13,6 @@ final class SharedSocket {
     volatile boolean outputShutdown;
     volatile boolean inputShutdown;
     volatile boolean lingerZero;
+    /** Pids of live children teardown handed this socket to; each holds one of the references. */
+    final Set<Long> children = ConcurrentHashMap.newKeySet();
 }

@@ -32,6 +32,32 @@ import java.util.concurrent.atomic.AtomicInteger;
  * exactly once.
  */
 public final class TcpSocket implements AutoCloseable {
+    static {
+        dev.teardown.spawn.Handles.install(new dev.teardown.spawn.Handles.Access() {
+            @Override
+            public int acquire(TcpSocket s, String call) throws TcpException {
+                return s.d.acquire(call);
+            }
+
+            @Override
+            public void release(TcpSocket s) {
+                s.d.release();
+            }
+
+            @Override
+            public void childStarted(TcpSocket s, long pid) {
+                s.shared.references.incrementAndGet();
+                s.shared.children.add(pid);
+            }
+
+            @Override
+            public void childExited(TcpSocket s, long pid) {
+                s.shared.children.remove(pid);
+                s.shared.references.decrementAndGet();
+            }
+        });
+    }
+
     private final Descriptor d;
     private final SharedSocket shared;
     private final InetSocketAddress remote;

@@ -10,6 +10,7 @@ public final class Errno {
 
     public static final int EPERM = 1;
     public static final int ENOENT = 2;
+    public static final int ESRCH = 3;
     public static final int EINTR = 4;
     public static final int ENXIO = 6;
     public static final int EBADF = 9;
@@ -42,11 +43,11 @@ public final class Errno {
     public static final int ECONNREFUSED = pick(111, 61);
     public static final int EHOSTUNREACH = pick(113, 65);
 
-    private static final int[] CODES = {EPERM, ENOENT, EINTR, ENXIO, EBADF, ENOMEM, EACCES, EFAULT, ENODEV,
+    private static final int[] CODES = {EPERM, ENOENT, ESRCH, EINTR, ENXIO, EBADF, ENOMEM, EACCES, EFAULT, ENODEV,
         EINVAL, ENFILE, EMFILE, ENOTTY, EPIPE, EAGAIN, EINPROGRESS, EALREADY, ENOTSOCK, ENOPROTOOPT,
         EPROTONOSUPPORT, EOPNOTSUPP, EAFNOSUPPORT, EADDRINUSE, EADDRNOTAVAIL, ENETUNREACH, ECONNABORTED,
         ECONNRESET, ENOBUFS, EISCONN, ENOTCONN, ETIMEDOUT, ECONNREFUSED, EHOSTUNREACH};
-    private static final String[] NAMES = {"EPERM", "ENOENT", "EINTR", "ENXIO", "EBADF", "ENOMEM", "EACCES",
+    private static final String[] NAMES = {"EPERM", "ENOENT", "ESRCH", "EINTR", "ENXIO", "EBADF", "ENOMEM", "EACCES",
         "EFAULT", "ENODEV", "EINVAL", "ENFILE", "EMFILE", "ENOTTY", "EPIPE", "EAGAIN", "EINPROGRESS", "EALREADY",
         "ENOTSOCK", "ENOPROTOOPT", "EPROTONOSUPPORT", "EOPNOTSUPP", "EAFNOSUPPORT", "EADDRINUSE",
         "EADDRNOTAVAIL", "ENETUNREACH", "ECONNABORTED", "ECONNRESET", "ENOBUFS", "EISCONN", "ENOTCONN",
