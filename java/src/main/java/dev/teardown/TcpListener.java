@@ -25,11 +25,13 @@ public final class TcpListener implements AutoCloseable {
     private final Descriptor d;
     private final CloseMode acceptedMode;
     private final InetSocketAddress local;
+    private final java.lang.ref.Cleaner.Cleanable cleanable;
 
     private TcpListener(Descriptor d, CloseMode acceptedMode, InetSocketAddress local) {
         this.d = d;
         this.acceptedMode = acceptedMode;
         this.local = local;
+        this.cleanable = SafetyNet.CLEANER.register(this, new SafetyNet.Action(d, null, "listener on " + local));
     }
 
     /** Binds {@code address} (port 0 picks a free port) with the default backlog of 128. */
@@ -216,6 +218,7 @@ public final class TcpListener implements AutoCloseable {
         if (d.beginClose()) {
             d.awaitExclusive();
             d.closeFd();
+            cleanable.clean();
         }
     }
 

@@ -62,12 +62,14 @@ public final class TcpSocket implements AutoCloseable {
     private final SharedSocket shared;
     private final InetSocketAddress remote;
     private volatile CloseMode defaultMode;
+    private final java.lang.ref.Cleaner.Cleanable cleanable;
 
     TcpSocket(Descriptor d, SharedSocket shared, InetSocketAddress remote, CloseMode defaultMode) {
         this.d = d;
         this.shared = shared;
         this.remote = remote;
         this.defaultMode = defaultMode;
+        this.cleanable = SafetyNet.CLEANER.register(this, new SafetyNet.Action(d, shared, "socket to " + remote));
     }
 
     /**
@@ -386,7 +388,9 @@ public final class TcpSocket implements AutoCloseable {
             return CloseOutcome.alreadyClosed(mode, shared.references.get());
         }
         d.awaitExclusive();
-        return Closer.close(d, shared, mode, start);
+        CloseOutcome o = Closer.close(d, shared, mode, start);
+        cleanable.clean(); // deregisters: the action sees the handle closed and does nothing
+        return o;
     }
 
     /**
@@ -420,6 +424,7 @@ public final class TcpSocket implements AutoCloseable {
                 try {
                     d.awaitExclusive();
                     f.complete(Closer.close(d, shared, mode, start));
+                    cleanable.clean();
                 } catch (Throwable t) {
                     f.completeExceptionally(t);
                 }

@@ -1,0 +1,60 @@
+package dev.teardown;
+
+import java.lang.ref.Cleaner;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The last resort for sockets and listeners that became unreachable without being closed: a
+ * {@link Cleaner} closes their descriptor with {@link CloseMode#RELEASE} (FIN if it was the last
+ * reference, nothing otherwise) and reports each one as a WARNING to the {@code System.Logger} named
+ * {@code dev.teardown}. An unclosed socket is a bug: until the garbage collector finds it, its
+ * connection sits in CLOSE_WAIT or ESTABLISHED. Close every socket explicitly; this only bounds the
+ * damage.
+ */
+public final class SafetyNet {
+    private SafetyNet() {}
+
+    private static final System.Logger LOG = System.getLogger("dev.teardown");
+    private static final AtomicLong COLLECTED = new AtomicLong();
+    static final Cleaner CLEANER = Cleaner.create(r -> {
+        Thread t = new Thread(r, "teardown-safety-net");
+        t.setDaemon(true);
+        return t;
+    });
+
+    /** How many unclosed sockets and listeners the safety net has closed in this JVM. */
+    public static long collected() {
+        return COLLECTED.get();
+    }
+
+    /** The cleaning action: holds the descriptor, never the handle, so the handle can become unreachable. */
+    static final class Action implements Runnable {
+        private final Descriptor d;
+        private final SharedSocket shared;
+        private final String what;
+
+        Action(Descriptor d, SharedSocket shared, String what) {
+            this.d = d;
+            this.shared = shared;
+            this.what = what;
+        }
+
+        @Override
+        public void run() {
+            if (!d.beginClose()) {
+                return; // closed explicitly: the normal case
+            }
+            d.awaitExclusive();
+            String outcome;
+            if (shared != null) {
+                outcome = Closer.close(d, shared, CloseMode.RELEASE, System.nanoTime()).detail();
+            } else {
+                d.closeFd();
+                outcome = "listener closed";
+            }
+            COLLECTED.incrementAndGet();
+            LOG.log(System.Logger.Level.WARNING, "teardown: " + what + " (fd " + d.fd
+                    + ") was never closed; the safety net released it: " + outcome);
+        }
+    }
+}
