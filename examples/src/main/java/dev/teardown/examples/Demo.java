@@ -1,0 +1,57 @@
+package dev.teardown.examples;
+
+import java.util.List;
+
+/**
+ * {@code ./teardown demo [scenario]}: runs one teardown scenario with a netstat-style timeline and a verdict,
+ * or lists them. Exit status 0 when the verdict is PASS, 1 when FAIL, 2 for a usage error.
+ */
+public final class Demo {
+    private Demo() {}
+
+    static final List<Scenario> SCENARIOS = List.of(new CloseWaitLeak(), new FinWait2Orphan(), new FinWait2HalfClose(),
+            new TimeWait(), new Abort(), new UnreadDataRst(), new Linger(), new PortExhaustion());
+
+    /** Runs the scenario named by {@code args[0]}, or lists the scenarios. */
+    public static void main(String[] args) throws Exception {
+        if (args.length == 0) {
+            System.out.println("usage: ./teardown demo <scenario>\n\nscenarios:");
+            for (Scenario s : SCENARIOS) {
+                System.out.printf("  %-22s %s%n", s.name(), s.summary());
+            }
+            return;
+        }
+        Scenario s = find(args[0]);
+        if (s == null) {
+            System.err.println("unknown scenario '" + args[0] + "'; ./teardown demo lists them");
+            System.exit(2);
+        }
+        System.exit(run(s).passed() ? 0 : 1);
+    }
+
+    static Scenario find(String name) {
+        for (Scenario s : SCENARIOS) {
+            if (s.name().equals(name)) {
+                return s;
+            }
+        }
+        return null;
+    }
+
+    /** Runs one scenario, printing its timeline and verdict line. */
+    static Verdict run(Scenario s) throws Exception {
+        System.out.println("== " + s.name() + ": " + s.summary());
+        Verdict v;
+        try (Timeline t = new Timeline(System.out)) {
+            v = s.run(t);
+        }
+        for (String p : v.passes()) {
+            System.out.println("  ok   " + p);
+        }
+        for (String f : v.failures()) {
+            System.out.println("  FAIL " + f);
+        }
+        System.out.println(v.line(s.summary()));
+        return v;
+    }
+}

@@ -1,0 +1,76 @@
+package dev.teardown.examples;
+
+import dev.teardown.posix.LinuxLibc;
+import dev.teardown.posix.Libc;
+import dev.teardown.posix.Errno;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
+
+/**
+ * Runs code in a private network namespace with its own sysctls, so that tcp_fin_timeout, the port range
+ * and tcp_tw_reuse can be changed without touching the host. The namespace belongs to one new thread
+ * (unshare(CLONE_NEWNET) on that thread only); threads and processes it starts inherit it. Needs root.
+ */
+final class Netns {
+    private Netns() {}
+
+    static final int CLONE_NEWNET = 0x40000000;
+
+    /** Null when a namespace can be made here, otherwise the reason it cannot. */
+    static String unavailableReason() {
+        if (!"root".equals(System.getProperty("user.name"))) {
+            return "a private network namespace needs root (unshare(CLONE_NEWNET)); running as " + System.getProperty("user.name");
+        }
+        return null;
+    }
+
+    /** Runs {@code body} on a new thread inside a fresh network namespace with lo up and {@code sysctls} set. */
+    static <T> T run(Map<String, String> sysctls, Callable<T> body) throws Exception {
+        FutureTask<T> task = new FutureTask<>(() -> {
+            if (LinuxLibc.unshare(CLONE_NEWNET) != 0) {
+                int e = Libc.errno();
+                throw new IOException("unshare(CLONE_NEWNET): " + Errno.name(e) + " (" + Errno.describe(e) + ")");
+            }
+            exec("ip", "link", "set", "lo", "up");
+            for (Map.Entry<String, String> s : sysctls.entrySet()) {
+                Path p = Paths.get("/proc/sys/" + s.getKey().replace('.', '/'));
+                if (!Files.exists(p)) {
+                    throw new IOException("this kernel has no sysctl " + s.getKey());
+                }
+                // Opened from this thread, so it writes this namespace's value.
+                Files.writeString(p, s.getValue(), StandardCharsets.US_ASCII);
+            }
+            return body.call();
+        });
+        Thread t = new Thread(task, "netns");
+        t.start();
+        try {
+            return task.get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof Exception ex) {
+                throw ex;
+            }
+            throw e;
+        }
+    }
+
+    /** Reads a sysctl in the calling thread's namespace. */
+    static String sysctl(String name) throws IOException {
+        return Files.readString(Paths.get("/proc/sys/" + name.replace('.', '/'))).trim();
+    }
+
+    private static void exec(String... cmd) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (p.waitFor() != 0) {
+            throw new IOException(String.join(" ", cmd) + " failed: " + out.trim());
+        }
+    }
+}

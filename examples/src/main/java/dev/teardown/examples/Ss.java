@@ -1,0 +1,74 @@
+package dev.teardown.examples;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The independent observer: runs {@code ss -tanH} as a process (from the calling thread, so it sees the
+ * thread's network namespace) and reports the state of a connection as ss spells it (ESTAB, CLOSE-WAIT,
+ * FIN-WAIT-2, TIME-WAIT...), or GONE when ss lists none.
+ */
+final class Ss {
+    private Ss() {}
+
+    static String state(int localPort, int peerPort) {
+        List<String> found = new ArrayList<>();
+        for (String line : run().split("\n")) {
+            String[] f = line.trim().split("\\s+");
+            if (f.length >= 5 && port(f[3]) == localPort && port(f[4]) == peerPort) {
+                found.add(f[0]);
+            }
+        }
+        return found.isEmpty() ? "GONE" : String.join("+", found);
+    }
+
+    /** Polls until the connection is in {@code want} or {@code millis} pass; returns the last state seen. */
+    static String await(int localPort, int peerPort, String want, long millis) throws InterruptedException {
+        long end = System.nanoTime() + millis * 1_000_000L;
+        String s;
+        do {
+            s = state(localPort, peerPort);
+            if (s.equals(want)) {
+                return s;
+            }
+            Thread.sleep(25);
+        } while (System.nanoTime() < end);
+        return s;
+    }
+
+    /** Number of sockets in {@code ssState} (ss filter syntax: time-wait, fin-wait-2...) whose ports include {@code port}. */
+    static int count(String ssState, int port) {
+        int n = 0;
+        for (String line : run("state", ssState).split("\n")) {
+            String[] f = line.trim().split("\\s+");
+            if (f.length >= 4 && (port(f[f.length - 2]) == port || port(f[f.length - 1]) == port)) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    private static int port(String addr) {
+        String p = addr.substring(addr.lastIndexOf(':') + 1);
+        return p.equals("*") ? 0 : Integer.parseInt(p);
+    }
+
+    private static String run(String... filter) {
+        List<String> cmd = new ArrayList<>(List.of("ss", "-tanH"));
+        cmd.addAll(List.of(filter));
+        try {
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            p.waitFor(10, TimeUnit.SECONDS);
+            return out;
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot run ss (install iproute2): " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,151 @@
+package dev.teardown.examples;
+
+import dev.teardown.inspect.TcpEntry;
+import dev.teardown.inspect.TcpTable;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * A netstat loop in the terminal: every ~100 ms it reads {@link TcpTable#snapshot()} (in the network
+ * namespace of the thread that created it), keeps the connections on the watched ports, and prints only
+ * rows that changed, with the elapsed time. Scenario narration goes through {@link #say}.
+ */
+final class Timeline implements AutoCloseable {
+    private final PrintStream out;
+    private final long start = System.nanoTime();
+    private final Set<Integer> ports = ConcurrentHashMap.newKeySet();
+    private final Map<String, String> last = new HashMap<>();
+    private final Thread sampler;
+    private volatile boolean running = true;
+
+    Timeline(PrintStream out) {
+        this.out = out;
+        out.printf("%9s  %-24s %-24s %s%n", "elapsed", "local", "remote", "state (teardown's TcpTable)");
+        // Started from the creating thread, so it inherits that thread's network namespace.
+        sampler = new Thread(this::loop, "timeline");
+        sampler.setDaemon(true);
+        sampler.start();
+    }
+
+    /** Shows connections with {@code port} as local or remote port from now on. */
+    void watch(int port) {
+        ports.add(port);
+        sample();
+    }
+
+    /** Prints a narration line with the elapsed time. */
+    synchronized void say(String text) {
+        out.printf("%8.3fs  %s%n", elapsed(), text);
+    }
+
+    private double elapsed() {
+        return (System.nanoTime() - start) / 1e9;
+    }
+
+    private void loop() {
+        while (running) {
+            sample();
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    /** Takes one sample now and prints what changed. */
+    synchronized void sample() {
+        if (ports.isEmpty()) {
+            return;
+        }
+        List<TcpEntry> rows;
+        try {
+            rows = TcpTable.snapshot();
+        } catch (Exception e) {
+            out.printf("%8.3fs  (table unreadable: %s)%n", elapsed(), e.getMessage());
+            return;
+        }
+        Map<String, String> now = new HashMap<>();
+        Map<String, String> shown = new HashMap<>();
+        for (TcpEntry e : rows) {
+            if (e.local() == null || e.remote() == null) {
+                continue;
+            }
+            if (!ports.contains(e.local().getPort()) && !ports.contains(e.remote().getPort())) {
+                continue;
+            }
+            if (e.remote().getPort() == 0) {
+                continue; // listeners are not part of the story
+            }
+            String key = String.format("%-24s %-24s", addr(e.local()), addr(e.remote()));
+            String timer = e.timer() == dev.teardown.inspect.TcpTimer.TIME_WAIT && e.timerExpiry() != null
+                    ? "  (timer: " + e.timerExpiry().toMillis() / 1000.0 + " s left)" : "";
+            now.put(key, e.state().name());
+            shown.put(key, e.state().name() + timer);
+        }
+        for (Map.Entry<String, String> e : now.entrySet()) {
+            if (!e.getValue().equals(last.get(e.getKey()))) {
+                out.printf("%8.3fs  %s %s%n", elapsed(), e.getKey(), shown.get(e.getKey()));
+            }
+        }
+        for (String gone : last.keySet()) {
+            if (!now.containsKey(gone)) {
+                out.printf("%8.3fs  %s %s%n", elapsed(), gone, "(gone: CLOSED)");
+            }
+        }
+        last.clear();
+        last.putAll(now);
+    }
+
+    /** The state teardown's table shows for local → remote port, or GONE. */
+    static String tableState(int localPort, int remotePort) {
+        try {
+            for (TcpEntry e : TcpTable.snapshot()) {
+                if (e.local() != null && e.remote() != null && e.local().getPort() == localPort
+                        && e.remote().getPort() == remotePort) {
+                    return e.state().name();
+                }
+            }
+        } catch (Exception e) {
+            return "UNREADABLE (" + e.getMessage() + ")";
+        }
+        return "GONE";
+    }
+
+    /** Seconds until the TIME_WAIT entry local → remote port expires, from TcpTable's timer; -1 if there is none. */
+    static long timeWaitSecondsLeft(int localPort, int remotePort) {
+        try {
+            for (TcpEntry e : TcpTable.snapshot()) {
+                if (e.local() != null && e.remote() != null && e.local().getPort() == localPort
+                        && e.remote().getPort() == remotePort && e.timerExpiry() != null) {
+                    return e.timerExpiry().toSeconds();
+                }
+            }
+        } catch (Exception e) {
+            return -1;
+        }
+        return -1;
+    }
+
+    private static String addr(InetSocketAddress a) {
+        String h = a.getAddress().getHostAddress();
+        return (h.contains(":") ? "[" + h + "]" : h) + ":" + a.getPort();
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        sampler.interrupt();
+        try {
+            sampler.join(1000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        sample();
+    }
+}
