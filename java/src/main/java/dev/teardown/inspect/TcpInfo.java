@@ -104,6 +104,14 @@ public final class TcpInfo {
         return info;
     }
 
+    /** A TcpInfo over the first {@code length} bytes of {@code raw}, as if the kernel had filled only those. */
+    static TcpInfo fromBytes(byte[] raw, int length) {
+        if (length < TcpInfoLayout.BASE_SIZE || length > raw.length) {
+            throw new IllegalArgumentException("length " + length);
+        }
+        return new TcpInfo(Arrays.copyOf(raw, length), length);
+    }
+
     /** Just the state, from TCP_INFO. */
     public static TcpState stateOf(int fd) throws TcpException {
         return of(fd).state();
