@@ -139,7 +139,8 @@ public final class SocketOwners {
      */
     public static OptionalLong inodeOf(int fd) {
         try {
-            return OptionalLong.of(parseSocketLink(Files.readSymbolicLink(Paths.get("/proc/self/fd/" + fd)).toString()));
+            long inode = parseSocketLink(Files.readSymbolicLink(Paths.get("/proc/self/fd/" + fd)).toString());
+            return inode > 0 ? OptionalLong.of(inode) : OptionalLong.empty();
         } catch (IOException | NumberFormatException e) {
             return OptionalLong.empty();
         }
