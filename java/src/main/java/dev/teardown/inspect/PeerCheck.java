@@ -1,0 +1,62 @@
+package dev.teardown.inspect;
+
+import dev.teardown.TcpException;
+import dev.teardown.posix.Errno;
+import dev.teardown.posix.Libc;
+import dev.teardown.posix.Os;
+import java.nio.channels.SocketChannel;
+
+/**
+ * Has the peer closed its side? A non-blocking check of the kernel's receive-shutdown flag: {@code poll}
+ * with {@code POLLRDHUP} and a zero timeout, which reports it as soon as the peer's FIN has arrived, even
+ * while data sent before the FIN is still unread (a {@code MSG_PEEK} read would see that data first).
+ * Reads nothing and changes nothing on the descriptor.
+ */
+public final class PeerCheck {
+    private PeerCheck() {}
+
+    /**
+     * True if the peer has sent FIN (or reset the connection), so nothing more will arrive after the data
+     * already queued. Also true after a local {@code shutdown(SHUT_RD)}, which sets the same kernel flag.
+     * The caller must keep {@code fd} open for the duration of the call.
+     *
+     * @throws TcpException with EBADF (as SocketClosedException) if {@code fd} is not open
+     */
+    public static boolean isPeerClosed(int fd) throws TcpException {
+        if (Os.POLLRDHUP == 0) {
+            throw new UnsupportedOperationException("POLLRDHUP is Linux-only; this is " + Os.KIND);
+        }
+        int[] pfd = {fd, Os.POLLRDHUP & 0xffff};
+        for (;;) {
+            int r = Libc.poll(pfd, 1, 0);
+            if (r >= 0) {
+                break;
+            }
+            int e = Libc.errno();
+            if (e != Errno.EINTR) {
+                throw TcpException.of("poll(POLLRDHUP)", e);
+            }
+            pfd[1] = Os.POLLRDHUP & 0xffff;
+        }
+        int revents = pfd[1] >>> 16;
+        if ((revents & Os.POLLNVAL) != 0) {
+            throw TcpException.of("poll(POLLRDHUP)", Errno.EBADF);
+        }
+        return (revents & (Os.POLLRDHUP | Os.POLLHUP)) != 0;
+    }
+
+    /**
+     * As {@link #isPeerClosed(int)} for a JDK channel. Needs the JVM option
+     * {@code --add-opens java.base/sun.nio.ch=ALL-UNNAMED} (see {@link TcpInfo#of(SocketChannel)}).
+     *
+     * @throws IllegalStateException naming the option when the JVM lacks it
+     */
+    public static boolean isPeerClosed(SocketChannel channel) throws TcpException {
+        int fd = JdkChannels.fd(channel);
+        boolean closed = isPeerClosed(fd);
+        if (!channel.isOpen()) {
+            throw TcpException.of("poll(POLLRDHUP) on a closed JDK channel", Errno.EBADF);
+        }
+        return closed;
+    }
+}
