@@ -39,7 +39,7 @@ final class CloseWaitLeak implements Scenario {
             ChildProcess worker = ChildProcess.builder("sleep", "60").inherit(c.server, 3).stdioToDevNull().start();
             try {
                 t.say("server: spawned worker pid " + worker.pid() + " holding the connection at fd 3");
-                long inode = SocketOwners.inodeOf(c.server.fd());
+                long inode = SocketOwners.inodeOf(c.server.fd()).orElseThrow();
                 CloseOutcome o = c.server.close(CloseMode.RELEASE);
                 t.say("server: close(RELEASE) -> " + o.sent() + ": " + o.detail());
                 v.check(o.sent() == CloseOutcome.Sent.NOTHING && o.referencesLeft() == 1,

@@ -35,10 +35,26 @@ final class Linger implements Scenario {
         }
         t.say("--- 2. the peer does not read: the send queue never drains");
         try (Conn c = Conn.open(t)) {
-            c.client.setOption(TcpOption.SO_RCVBUF, 4096);
             c.server.setOption(TcpOption.SO_SNDBUF, 64 * 1024);
-            c.server.write(ByteBuffer.allocate(32 * 1024));
+            // Write until the peer's receive window and our send buffer are full and the writer blocks.
+            Thread writer = new Thread(() -> {
+                try {
+                    c.server.write(ByteBuffer.allocateDirect(64 << 20));
+                } catch (Exception closed) {
+                    // woken by the close below
+                }
+            });
+            writer.start();
+            long before;
+            long now = -1;
+            do {
+                before = now;
+                Thread.sleep(100);
+                now = Timeline.sendQueue(c.serverPort, c.clientPort);
+            } while (now != before);
+            t.say("server: " + now + " bytes queued unacknowledged, the writer is blocked; the client reads nothing");
             CloseOutcome o = c.server.close(CloseMode.linger(linger));
+            writer.join(5000);
             t.say("server: close(linger) -> " + o.sent() + " after " + o.elapsed().toMillis() + " ms: " + o.detail());
             long ms = o.elapsed().toMillis();
             v.check(o.rstSent() && o.deadlineExpired(), "the deadline passed and the socket was reset", o);

@@ -117,6 +117,21 @@ final class Timeline implements AutoCloseable {
         return "GONE";
     }
 
+    /** The send queue (bytes not yet acknowledged) of local → remote port, from TcpTable; -1 if absent. */
+    static long sendQueue(int localPort, int remotePort) {
+        try {
+            for (TcpEntry e : TcpTable.snapshot()) {
+                if (e.local() != null && e.remote() != null && e.local().getPort() == localPort
+                        && e.remote().getPort() == remotePort) {
+                    return e.sendQueue();
+                }
+            }
+        } catch (Exception e) {
+            return -1;
+        }
+        return -1;
+    }
+
     /** Seconds until the TIME_WAIT entry local → remote port expires, from TcpTable's timer; -1 if there is none. */
     static long timeWaitSecondsLeft(int localPort, int remotePort) {
         try {

@@ -79,6 +79,15 @@ public final class CloseWaitReport {
     }
 
     /**
+     * True if the application has already read the end of stream (a read returned -1) and still not closed;
+     * false if it has not even read that far. The kernel counts the peer's FIN as one byte of the receive
+     * queue until the end of stream is read.
+     */
+    public boolean eofRead() {
+        return entry.receiveQueue() == 0;
+    }
+
+    /**
      * Where the socket was opened, if teardown created it while {@link AllocationSites} tracking was on.
      */
     public Optional<Throwable> allocationSite() {
@@ -91,7 +100,9 @@ public final class CloseWaitReport {
         StringBuilder b = new StringBuilder("CLOSE_WAIT for ").append(age.toMillis()).append(" ms: ")
                 .append(TcpEntry.format(local())).append(" <- ").append(TcpEntry.format(remote()))
                 .append(" (peer closed, this process has not; fd ").append(fds.size() == 1 ? fds.get(0).toString() : fds.toString())
-                .append(", inode ").append(inode()).append(", ").append(entry.receiveQueue()).append(" bytes unread)");
+                .append(", inode ").append(inode()).append(", ")
+                .append(eofRead() ? "end of stream already read, close() never called)"
+                        : (entry.receiveQueue() - 1) + " bytes and the end of stream unread)");
         SocketOwners.describe(otherHolders, unreadableProcesses).ifPresent(s -> b.append("; ").append(s));
         if (site != null) {
             StackTraceElement[] st = site.getStackTrace();

@@ -1,6 +1,7 @@
 package dev.teardown.inspect;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -93,8 +94,21 @@ public final class KernelTcpSettings {
         }
     }
 
+    /**
+     * Reads a sysctl file with a single read(2): integer sysctls answer only a read at offset 0 (a second read
+     * returns end-of-file), so Files.readAllBytes, which starts with a 1-byte read for a 0-sized file, gets one
+     * digit.
+     */
+    static String readSysctl(Path p) throws IOException {
+        try (InputStream in = Files.newInputStream(p)) {
+            byte[] buf = new byte[4096];
+            int n = in.read(buf);
+            return n <= 0 ? "" : new String(buf, 0, n, StandardCharsets.US_ASCII);
+        }
+    }
+
     private static long[] parse(Path p) throws IOException {
-        String s = new String(Files.readAllBytes(p), StandardCharsets.US_ASCII).trim();
+        String s = readSysctl(p).trim();
         String[] parts = s.split("\\s+");
         long[] v = new long[parts.length];
         for (int i = 0; i < parts.length; i++) {

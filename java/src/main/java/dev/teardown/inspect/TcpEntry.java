@@ -93,7 +93,11 @@ public final class TcpEntry {
         return retransmits;
     }
 
-    /** Bytes received and not read by the application; for LISTEN, connections waiting in the accept queue. */
+    /**
+     * Bytes received and not read by the application; for LISTEN, connections waiting in the accept queue.
+     * After the peer's FIN this includes one for the FIN itself until the application reads the end of stream
+     * (as {@code ss} shows: a CLOSE_WAIT with Recv-Q 1 has not been read to the end).
+     */
     public long receiveQueue() {
         return receiveQueue;
     }

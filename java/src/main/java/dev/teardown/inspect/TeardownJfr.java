@@ -5,33 +5,49 @@ import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Map;
 import jdk.jfr.FlightRecorder;
+import jdk.jfr.Recording;
+import jdk.jfr.RecordingState;
 
 /**
  * teardown's JDK Flight Recorder events: {@link CloseEvent} for every close through teardown and the periodic
  * {@link SocketStatesEvent}. Both cost nothing unless a recording is on.
  *
- * <p><b>Registration of the periodic event.</b> {@link FlightRecorder#addPeriodicEvent} initializes parts of
- * JFR, which teardown does not want to do in a process that records nothing. So registration happens
- * (once) on {@link #register()}, on {@link CloseWaitWatch#start}, and automatically on the first
- * {@link #closeEventsEnabled()} call after JFR has been initialized in this JVM (a recording started by
- * {@code -XX:StartFlightRecording}, {@code jcmd JFR.start} or {@code new Recording()}): in practice the first
- * close through teardown during a recording registers it. Call {@link #register()} at start-up to have the
- * counts from the first period on.
+ * <p><b>Registration of the periodic event.</b> {@link FlightRecorder#addPeriodicEvent} (and even
+ * {@code FlightRecorder.addListener}) loads and initializes parts of JFR, 20-40 ms that a process recording
+ * nothing should not pay on its first close. So registration happens, once, on {@link #register()}, on
+ * {@link CloseWaitWatch#start}, and automatically on the first {@link #closeEventsEnabled()} call after JFR has
+ * been initialized in this JVM by someone else (a recording started by {@code -XX:StartFlightRecording},
+ * {@code jcmd JFR.start} or {@code new Recording()}): in practice the first close through teardown during a
+ * recording registers it, and recordings already running pick it up at once. Call {@link #register()} at
+ * start-up to have the counts from the first period of every recording.
  */
 public final class TeardownJfr {
     private TeardownJfr() {}
 
     private static volatile boolean registered;
 
-    /** Registers the periodic {@link SocketStatesEvent}. Idempotent; cheap after the first call. */
+    /**
+     * Registers the periodic {@link SocketStatesEvent}. Idempotent; cheap after the first call. Recordings
+     * already running pick it up at once.
+     */
     public static void register() {
         if (registered) {
             return;
         }
         synchronized (TeardownJfr.class) {
-            if (!registered) {
-                FlightRecorder.addPeriodicEvent(SocketStatesEvent.class, TeardownJfr::emitSocketStates);
-                registered = true;
+            if (registered) {
+                return;
+            }
+            FlightRecorder.addPeriodicEvent(SocketStatesEvent.class, TeardownJfr::emitSocketStates);
+            registered = true;
+        }
+        if (FlightRecorder.isInitialized()) {
+            // A hook added while a recording runs gets that recording's period only at the next settings
+            // update; setting a running recording's own settings again is that update, and changes nothing else.
+            for (Recording r : FlightRecorder.getFlightRecorder().getRecordings()) {
+                if (r.getState() == RecordingState.RUNNING) {
+                    r.setSettings(r.getSettings());
+                }
             }
         }
     }
