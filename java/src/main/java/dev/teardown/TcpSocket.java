@@ -113,11 +113,25 @@ public final class TcpSocket implements AutoCloseable {
     }
 
     private void doConnect(InetSocketAddress remote, long timeoutNanos) throws TcpException {
-        String call = "connect to " + remote;
-        int fd = d.acquire(call);
+        // Nobody else can see this handle until connect returns it, so no close can race with the handshake:
+        // it needs neither the use count's wake-up descriptor nor a poll when there is no deadline.
+        int fd = d.acquire("connect");
         try {
             byte[] sa = new byte[Sockaddr.MAX_LEN];
             int len = Sockaddr.encode(remote, sa);
+            if (timeoutNanos < 0) {
+                // No deadline: a blocking connect(2), as C does.
+                if (Libc.connect(fd, sa, len) == 0) {
+                    return;
+                }
+                int e = Libc.errno();
+                if (e != Errno.EINTR) {
+                    throw TcpException.of("connect to " + remote, e);
+                }
+                // A signal interrupted it; the handshake goes on in the kernel: wait for its result.
+                awaitConnected(fd, remote, -1);
+                return;
+            }
             // The fd is new and nobody else holds it yet, so O_NONBLOCK is safe for the handshake.
             int fl = Libc.fcntl(fd, Os.F_GETFL, 0);
             Libc.fcntl(fd, Os.F_SETFL, fl | Os.O_NONBLOCK);
@@ -125,22 +139,51 @@ public final class TcpSocket implements AutoCloseable {
                 if (Libc.connect(fd, sa, len) < 0) {
                     int e = Libc.errno();
                     if (e != Errno.EINPROGRESS && e != Errno.EINTR) {
-                        throw TcpException.of(call, e);
+                        throw TcpException.of("connect to " + remote, e);
                     }
-                    if (d.await(call, Os.POLLOUT, timeoutNanos) == 0) {
-                        throw new TimedOutException(call, 0, "timed out after " + Duration.ofNanos(timeoutNanos));
-                    }
-                    int[] err = {0};
-                    Libc.getsockopt(fd, Os.SOL_SOCKET, Os.SO_ERROR, err, new int[] {4});
-                    if (err[0] != 0) {
-                        throw TcpException.of(call, err[0]);
-                    }
+                    awaitConnected(fd, remote, timeoutNanos);
                 }
             } finally {
                 Libc.fcntl(fd, Os.F_SETFL, fl & ~Os.O_NONBLOCK);
             }
         } finally {
             d.release();
+        }
+    }
+
+    /**
+     * Waits for a connect(2) in progress (negative timeout: no limit) and throws its error, if any. A plain
+     * poll on the socket alone: no other thread can close this handle yet.
+     */
+    private static void awaitConnected(int fd, InetSocketAddress remote, long timeoutNanos) throws TcpException {
+        int[] pfd = {fd, Os.POLLOUT};
+        long deadline = timeoutNanos < 0 ? 0 : System.nanoTime() + timeoutNanos;
+        for (;;) {
+            int ms = -1;
+            if (timeoutNanos >= 0) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new TimedOutException("connect to " + remote, 0, "timed out after " + Duration.ofNanos(timeoutNanos));
+                }
+                ms = (int) Math.min(Integer.MAX_VALUE, (left + 999_999) / 1_000_000);
+            }
+            int r = Libc.poll(pfd, 1, ms);
+            if (r < 0) {
+                int e = Libc.errno();
+                if (e == Errno.EINTR) {
+                    continue;
+                }
+                throw TcpException.of("poll", e);
+            }
+            if (r > 0 && (pfd[1] >>> 16) != 0) {
+                break;
+            }
+            pfd[1] = Os.POLLOUT;
+        }
+        int[] err = {0};
+        Libc.getsockopt(fd, Os.SOL_SOCKET, Os.SO_ERROR, err, new int[] {4});
+        if (err[0] != 0) {
+            throw TcpException.of("connect to " + remote, err[0]);
         }
     }
 
