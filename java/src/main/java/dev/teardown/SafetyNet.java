@@ -32,11 +32,18 @@ public final class SafetyNet {
         private final Descriptor d;
         private final SharedSocket shared;
         private final String what;
+        private final Object subject;
 
         Action(Descriptor d, SharedSocket shared, String what) {
+            this(d, shared, what, "");
+        }
+
+        /** The label is {@code what + subject}, formatted only when the action runs (rarely: a leak). */
+        Action(Descriptor d, SharedSocket shared, String what, Object subject) {
             this.d = d;
             this.shared = shared;
             this.what = what;
+            this.subject = subject;
         }
 
         @Override
@@ -53,7 +60,7 @@ public final class SafetyNet {
                 outcome = "listener closed";
             }
             COLLECTED.incrementAndGet();
-            LOG.log(System.Logger.Level.WARNING, "teardown: " + what + " (fd " + d.fd
+            LOG.log(System.Logger.Level.WARNING, "teardown: " + what + subject + " (fd " + d.fd
                     + ") was never closed; the safety net released it: " + outcome);
         }
     }

@@ -12,9 +12,17 @@ final class Sockets {
 
     /** A new close-on-exec TCP socket of {@code family}. */
     static int open(int family, String context) throws TcpException {
+        return open(family, context, "");
+    }
+
+    /**
+     * As {@link #open(int, String)}, the context being {@code prefix + subject}, built only if it is needed
+     * (a connect loop should not format an address it will never print).
+     */
+    static int open(int family, String prefix, Object subject) throws TcpException {
         int fd = Libc.socket(family, Os.SOCK_STREAM | Os.SOCK_CLOEXEC, 0);
         if (fd < 0) {
-            throw TcpException.of("socket (" + context + ")", Libc.errno());
+            throw TcpException.of("socket (" + prefix + subject + ")", Libc.errno());
         }
         if (Os.SOCK_CLOEXEC == 0) {
             Libc.fcntl(fd, Os.F_SETFD, Os.FD_CLOEXEC);

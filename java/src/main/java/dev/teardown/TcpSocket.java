@@ -69,7 +69,7 @@ public final class TcpSocket implements AutoCloseable {
         this.shared = shared;
         this.remote = remote;
         this.defaultMode = defaultMode;
-        this.cleanable = SafetyNet.CLEANER.register(this, new SafetyNet.Action(d, shared, "socket to " + remote));
+        this.cleanable = SafetyNet.CLEANER.register(this, new SafetyNet.Action(d, shared, "socket to ", remote));
     }
 
     /**
@@ -97,7 +97,7 @@ public final class TcpSocket implements AutoCloseable {
     private static TcpSocket connect0(InetSocketAddress remote, long timeoutNanos) throws TcpException {
         Args.resolved("remote", remote, false);
         Os.requireSupported();
-        int fd = Sockets.open(Sockaddr.family(remote.getAddress()), "connect to " + remote);
+        int fd = Sockets.open(Sockaddr.family(remote.getAddress()), "connect to ", remote);
         Descriptor d = new Descriptor(fd, "socket");
         TcpSocket s = new TcpSocket(d, new SharedSocket(), remote, CloseMode.RELEASE);
         boolean ok = false;
