@@ -14,26 +14,19 @@ import java.util.concurrent.locks.LockSupport;
 final class Closer {
     private Closer() {}
 
-    private static final int[] LINGER_ZERO = {1, 0};
+    private static final String GRACEFUL_NOTHING_DRAINED = "FIN sent, peer's FIN received after draining 0 bytes";
+    private static final String GRACEFUL_NOTHING_DRAINED_EARLIER =
+            "FIN had been sent by shutdownOutput, peer's FIN received after draining 0 bytes";
+    /** "all data acknowledged; FIN sent with SO_LINGER {1,t}" for small t, built once each. */
+    private static final String[] LINGER_DETAIL = new String[256];
 
     static CloseOutcome close(Descriptor d, SharedSocket shared, CloseMode mode, long startNanos) {
-        int fd = d.fd;
         boolean last = shared.references.get() == 1;
         switch (mode.kind()) {
             case RELEASE:
                 return release(d, shared, mode, last, startNanos);
-            case SHUTDOWN: {
-                boolean finNow = !shared.outputShutdown;
-                Libc.shutdown(fd, Os.SHUT_RDWR); // ENOTCONN after a reset is fine: nothing to send
-                shared.outputShutdown = true;
-                shared.inputShutdown = true;
-                int unread = last ? unread(fd) : 0;
-                int left = finish(d, shared);
-                Sent sent = unread > 0 ? Sent.FIN_THEN_RST : finNow ? Sent.FIN : Sent.NOTHING;
-                String detail = unread > 0 ? "FIN sent by shutdown, then RST: " + unread + " unread bytes were discarded"
-                        : finNow ? "FIN sent by shutdown(SHUT_RDWR)" + others(left) : "FIN had already been sent by shutdownOutput";
-                return outcome(mode, sent, left, 0, false, false, unread, startNanos, detail);
-            }
+            case SHUTDOWN:
+                return shutdown(d, shared, mode, last, startNanos);
             case ABORT:
                 return abort(d, shared, mode, last, 0, false, false, startNanos);
             case GRACEFUL:
@@ -48,6 +41,14 @@ final class Closer {
     private static CloseOutcome release(Descriptor d, SharedSocket shared, CloseMode mode, boolean last, long start) {
         int unread = last ? unread(d.fd) : 0;
         int left = finish(d, shared);
+        if (left == 0 && unread == 0 && !shared.lingerZero && !shared.outputShutdown) {
+            // the common case, kept small so that callers can inline the whole close
+            return outcome(mode, Sent.FIN, 0, 0, false, false, 0, start, "FIN sent: last reference closed");
+        }
+        return released(shared, mode, left, unread, start);
+    }
+
+    private static CloseOutcome released(SharedSocket shared, CloseMode mode, int left, int unread, long start) {
         if (left > 0) {
             return outcome(mode, Sent.NOTHING, left, 0, false, false, 0, start,
                     "FIN not sent: " + left + " other reference" + (left == 1 ? "" : "s") + " still open" + children(shared));
@@ -67,21 +68,43 @@ final class Closer {
         return outcome(mode, Sent.FIN, 0, 0, false, false, 0, start, "FIN sent: last reference closed");
     }
 
+    private static CloseOutcome shutdown(Descriptor d, SharedSocket shared, CloseMode mode, boolean last, long start) {
+        int fd = d.fd;
+        boolean finNow = !shared.outputShutdown;
+        Libc.shutdown(fd, Os.SHUT_RDWR); // ENOTCONN after a reset is fine: nothing to send
+        shared.outputShutdown = true;
+        shared.inputShutdown = true;
+        int unread = last ? unread(fd) : 0;
+        int left = finish(d, shared);
+        if (unread == 0 && finNow && left == 0) {
+            return outcome(mode, Sent.FIN, 0, 0, false, false, 0, start, "FIN sent by shutdown(SHUT_RDWR)");
+        }
+        Sent sent = unread > 0 ? Sent.FIN_THEN_RST : finNow ? Sent.FIN : Sent.NOTHING;
+        String detail = unread > 0 ? "FIN sent by shutdown, then RST: " + unread + " unread bytes were discarded"
+                : finNow ? "FIN sent by shutdown(SHUT_RDWR)" + others(left) : "FIN had already been sent by shutdownOutput";
+        return outcome(mode, sent, left, 0, false, false, unread, start, detail);
+    }
+
     private static CloseOutcome abort(Descriptor d, SharedSocket shared, CloseMode mode, boolean last, long drained,
             boolean deadline, boolean limit, long start) {
-        Libc.setsockopt(d.fd, Os.SOL_SOCKET, Os.SO_LINGER, LINGER_ZERO, 8);
+        Libc.setsockopt(d.fd, Os.SOL_SOCKET, Os.SO_LINGER, Buffers.cell().putInts(1, 0), 8); // struct linger {1, 0}
         shared.lingerZero = true;
         boolean finBefore = shared.outputShutdown;
         int unread = last ? unread(d.fd) : 0;
         int left = finish(d, shared);
         if (left > 0) {
-            return outcome(mode, Sent.NOTHING, left, drained, deadline, limit, 0, start,
-                    "RST not sent yet: " + left + " other reference" + (left == 1 ? "" : "s")
-                            + " still open; SO_LINGER {1,0} stays set, so the last close sends RST");
+            return abortedNothing(mode, left, drained, deadline, limit, start);
         }
         String why = deadline ? "RST sent: the deadline passed" : limit ? "RST sent: the drain limit was reached"
                 : "RST sent by SO_LINGER {1,0}";
         return outcome(mode, finBefore ? Sent.FIN_THEN_RST : Sent.RST, 0, drained, deadline, limit, unread, start, why);
+    }
+
+    private static CloseOutcome abortedNothing(CloseMode mode, int left, long drained, boolean deadline, boolean limit,
+            long start) {
+        return outcome(mode, Sent.NOTHING, left, drained, deadline, limit, 0, start,
+                "RST not sent yet: " + left + " other reference" + (left == 1 ? "" : "s")
+                        + " still open; SO_LINGER {1,0} stays set, so the last close sends RST");
     }
 
     private static CloseOutcome graceful(Descriptor d, SharedSocket shared, CloseMode mode, boolean last, long start) {
@@ -95,7 +118,7 @@ final class Closer {
         long limit = mode.maxDrainBytes();
         long drained = 0;
         long buf = Buffers.scratchAddress();
-        int[] pfd = {fd, Os.POLLIN};
+        Buffers.Cell pfd = Buffers.cell(); // struct pollfd {fd, POLLIN, revents}, filled before each poll
         for (;;) {
             long want = Math.min(Buffers.SCRATCH_SIZE, limit - drained + 1);
             long n = Libc.recv(fd, buf, want, Os.MSG_DONTWAIT);
@@ -108,8 +131,9 @@ final class Closer {
             }
             if (n == 0) {
                 int left = finish(d, shared);
-                String detail = (finNow ? "FIN sent" : "FIN had been sent by shutdownOutput") + ", peer's FIN received after draining "
-                        + drained + " bytes";
+                String detail = drained == 0 ? (finNow ? GRACEFUL_NOTHING_DRAINED : GRACEFUL_NOTHING_DRAINED_EARLIER)
+                        : (finNow ? "FIN sent" : "FIN had been sent by shutdownOutput") + ", peer's FIN received after draining "
+                                + drained + " bytes";
                 return outcome(mode, finNow ? Sent.FIN : Sent.NOTHING, left, drained, false, false, 0, start, detail);
             }
             int e = Libc.errno();
@@ -126,8 +150,7 @@ final class Closer {
             if (leftNanos <= 0) {
                 return abort(d, shared, mode, last, drained, true, false, start);
             }
-            pfd[1] = Os.POLLIN;
-            Libc.poll(pfd, 1, (int) Math.min(Integer.MAX_VALUE, (leftNanos + 999_999) / 1_000_000));
+            Libc.poll(pfd.putInts(fd, Os.POLLIN), 1, (int) Math.min(Integer.MAX_VALUE, (leftNanos + 999_999) / 1_000_000));
         }
     }
 
@@ -140,10 +163,10 @@ final class Closer {
         }
         long deadline = start + mode.timeoutNanos();
         if (Os.SIOCOUTQ >= 0) {
-            int[] q = new int[1];
+            Buffers.Cell q = Buffers.cell();
             long pause = 50_000;
             for (;;) {
-                if (Libc.ioctl(fd, Os.SIOCOUTQ, q) < 0 || q[0] == 0) {
+                if (Libc.ioctl(fd, Os.SIOCOUTQ, q.address) < 0 || q.getInt(0) == 0) {
                     break;
                 }
                 long leftNanos = deadline - System.nanoTime();
@@ -156,7 +179,7 @@ final class Closer {
         }
         long leftNanos = Math.max(0, deadline - System.nanoTime());
         int seconds = (int) Math.min(Os.MAX_LINGER_SECONDS, Math.max(1, (leftNanos + 999_999_999L) / 1_000_000_000L));
-        Libc.setsockopt(fd, Os.SOL_SOCKET, Os.SO_LINGER, new int[] {1, seconds}, 8);
+        Libc.setsockopt(fd, Os.SOL_SOCKET, Os.SO_LINGER, Buffers.cell().putInts(1, seconds), 8);
         boolean finBefore = shared.outputShutdown;
         int unread = unread(fd);
         int left = finish(d, shared);
@@ -164,14 +187,25 @@ final class Closer {
             return outcome(mode, finBefore ? Sent.FIN_THEN_RST : Sent.RST, left, 0, false, false, unread, start,
                     "RST sent instead of FIN: " + unread + " unread bytes were discarded");
         }
-        return outcome(mode, finBefore ? Sent.NOTHING : Sent.FIN, left, 0, false, false, 0, start,
-                "all data acknowledged; FIN sent with SO_LINGER {1," + seconds + "}");
+        return outcome(mode, finBefore ? Sent.NOTHING : Sent.FIN, left, 0, false, false, 0, start, lingerDetail(seconds));
+    }
+
+    private static String lingerDetail(int seconds) {
+        if (seconds < 0 || seconds >= LINGER_DETAIL.length) {
+            return "all data acknowledged; FIN sent with SO_LINGER {1," + seconds + "}";
+        }
+        String s = LINGER_DETAIL[seconds]; // a benign race: at worst built twice
+        if (s == null) {
+            s = "all data acknowledged; FIN sent with SO_LINGER {1," + seconds + "}";
+            LINGER_DETAIL[seconds] = s;
+        }
+        return s;
     }
 
     /** Bytes waiting in the receive queue, which make the last close(2) send RST. */
     private static int unread(int fd) {
-        int[] n = new int[1];
-        return Libc.ioctl(fd, Os.FIONREAD, n) < 0 ? 0 : n[0];
+        Buffers.Cell n = Buffers.cell();
+        return Libc.ioctl(fd, Os.FIONREAD, n.address) < 0 ? 0 : n.getInt(0);
     }
 
     /** The single close(2), then the shared count; returns how many references remain. */

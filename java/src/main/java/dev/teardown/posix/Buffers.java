@@ -3,6 +3,7 @@ package dev.teardown.posix;
 import com.sun.jna.Native;
 import com.sun.jna.Pointer;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 
 /** Native addresses of direct buffers, and a per-thread direct scratch buffer for heap buffers. */
 public final class Buffers {
@@ -24,6 +25,38 @@ public final class Buffers {
         ByteBuffer b = SCRATCH.get();
         b.clear();
         return b;
+    }
+
+    /**
+     * A small per-thread native area for int out-parameters and small structs (an ioctl's int, a
+     * {@code struct linger}), so that such calls pass an address and allocate nothing per call. Used only
+     * between a call and reading its result on the same thread.
+     */
+    public static final class Cell {
+        private final ByteBuffer buf = ByteBuffer.allocateDirect(16).order(ByteOrder.nativeOrder());
+        /** Address of the first byte. */
+        public final long address = Buffers.address(buf);
+
+        private Cell() {}
+
+        /** The int at {@code index} (0-3). */
+        public int getInt(int index) {
+            return buf.getInt(index * 4);
+        }
+
+        /** Stores two ints (a {@code struct linger}) and returns the address. */
+        public long putInts(int first, int second) {
+            buf.putInt(0, first);
+            buf.putInt(4, second);
+            return address;
+        }
+    }
+
+    private static final ThreadLocal<Cell> CELL = ThreadLocal.withInitial(Cell::new);
+
+    /** This thread's {@link Cell}. */
+    public static Cell cell() {
+        return CELL.get();
     }
 
     /** Address of this thread's scratch buffer. */

@@ -50,14 +50,20 @@ public final class Libc {
 
     /** Options whose value is an int, or a struct of ints such as {@code struct linger}. */
     public static native int setsockopt(int fd, int level, int name, int[] val, int len);
+    /** setsockopt with the value at a native address (see {@link Buffers#cell()}). */
+    public static native int setsockopt(int fd, int level, int name, long val, int len);
     public static native int getsockopt(int fd, int level, int name, int[] val, int[] len);
     /** Options whose value is a byte struct, such as {@code struct tcp_info}. */
     public static native int getsockopt(int fd, int level, int name, byte[] val, int[] len);
 
     public static native int fcntl(int fd, int cmd, int arg);
     public static native int ioctl(int fd, long request, int[] arg);
+    /** ioctl with a native out-parameter address (see {@link Buffers#cell()}): nothing to marshal. */
+    public static native int ioctl(int fd, long request, long argp);
     /** {@code fds} holds struct pollfd as int pairs: fd, then events | revents &lt;&lt; 16 (little-endian). */
     public static native int poll(int[] fds, long nfds, int timeoutMillis);
+    /** poll on struct pollfd entries at a native address (see {@link Buffers#cell()}). */
+    public static native int poll(long fds, long nfds, int timeoutMillis);
     public static native int pipe(int[] fds);
     public static native int getpid();
 
