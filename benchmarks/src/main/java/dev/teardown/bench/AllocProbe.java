@@ -24,6 +24,7 @@ final class AllocProbe {
     private long total;
     private long count;
     private long overhead;
+    private boolean on = true;
 
     AllocProbe() {
         // What two back-to-back reads allocate (0 on HotSpot 17), subtracted from every sample.
@@ -36,7 +37,15 @@ final class AllocProbe {
         mark = MX.getCurrentThreadAllocatedBytes();
     }
 
+    /** Only measurement iterations count: warm-up runs interpreted and C1 code, which allocates more. */
+    void counting(boolean on) {
+        this.on = on;
+    }
+
     void measure() {
+        if (!on) {
+            return;
+        }
         long now = MX.getCurrentThreadAllocatedBytes();
         total += Math.max(0, now - mark - overhead);
         count++;

@@ -12,6 +12,8 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.infra.IterationParams;
+import org.openjdk.jmh.runner.IterationType;
 
 /**
  * Teardown latency: the time of the close path alone, per close mode, as a distribution (SampleTime).
@@ -27,7 +29,7 @@ import org.openjdk.jmh.annotations.TearDown;
  * close-path loop times the same region with {@code CLOCK_MONOTONIC}, so the columns compare like with like.
  *
  * <p>The per-invocation teardown also reads the thread's allocation counter ({@link AllocProbe}): bytes
- * allocated by the close path alone.
+ * allocated by the close path alone, over the measurement iterations.
  */
 @BenchmarkMode(Mode.SampleTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -50,6 +52,11 @@ public abstract class CloseLatency {
         client = Client.create(clientName());
         to = Listener.shared(variant.listener(false));
         alloc = new AllocProbe();
+    }
+
+    @Setup(Level.Iteration)
+    public void iteration(IterationParams iteration) {
+        alloc.counting(iteration.getType() == IterationType.MEASUREMENT);
     }
 
     @Setup(Level.Invocation)
