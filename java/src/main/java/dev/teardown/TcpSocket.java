@@ -121,7 +121,7 @@ public final class TcpSocket implements AutoCloseable {
             int len = Sockaddr.encode(remote, sa);
             if (timeoutNanos < 0) {
                 // No deadline: a blocking connect(2), as C does.
-                if (Libc.connect(fd, sa, len) == 0) {
+                if (Libc.connect(fd, Buffers.cell().put(sa, len), len) == 0) {
                     return;
                 }
                 int e = Libc.errno();

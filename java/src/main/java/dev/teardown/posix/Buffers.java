@@ -28,12 +28,13 @@ public final class Buffers {
     }
 
     /**
-     * A small per-thread native area for int out-parameters and small structs (an ioctl's int, a
-     * {@code struct linger}), so that such calls pass an address and allocate nothing per call. Used only
+     * A small per-thread native area ({@link Sockaddr#MAX_LEN} bytes) for int out-parameters and small structs
+     * (an ioctl's int, a {@code struct linger}, a sockaddr), so that such calls pass an address and neither
+     * allocate nor have JNA copy an array per call. Used only
      * between a call and reading its result on the same thread.
      */
     public static final class Cell {
-        private final ByteBuffer buf = ByteBuffer.allocateDirect(16).order(ByteOrder.nativeOrder());
+        private final ByteBuffer buf = ByteBuffer.allocateDirect(Sockaddr.MAX_LEN).order(ByteOrder.nativeOrder());
         /** Address of the first byte. */
         public final long address = Buffers.address(buf);
 
@@ -42,6 +43,12 @@ public final class Buffers {
         /** The int at {@code index} (0-3). */
         public int getInt(int index) {
             return buf.getInt(index * 4);
+        }
+
+        /** Copies the first {@code len} bytes of {@code src} (an encoded sockaddr) and returns the address. */
+        public long put(byte[] src, int len) {
+            buf.put(0, src, 0, len);
+            return address;
         }
 
         /** Stores two ints (a {@code struct linger}) and returns the address. */

@@ -32,6 +32,8 @@ public final class Libc {
     public static native int listen(int fd, int backlog);
     public static native int accept(int fd, byte[] addr, int[] len);
     public static native int connect(int fd, byte[] addr, int len);
+    /** connect with the sockaddr at a native address (see {@link Buffers#cell()}). */
+    public static native int connect(int fd, long addr, int len);
     public static native int getsockname(int fd, byte[] addr, int[] len);
     public static native int getpeername(int fd, byte[] addr, int[] len);
 
