@@ -7,6 +7,8 @@ import java.nio.file.Files;
 import java.nio.file.Paths;
 import java.nio.file.StandardOpenOption;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Bytes the close path alone allocates, on the benchmark thread: the thread's allocation counter
@@ -14,7 +16,7 @@ import java.util.Locale;
  * per-invocation setup and at the start of the per-invocation teardown, outside JMH's timed region. JMH's
  * {@code -prof gc} counts every thread for the whole iteration, the connection set-up included; this
  * counts the close only. Results go to the fork's stdout and, when {@code -Dteardown.bench.allocOut=FILE}
- * is set, as a CSV line {@code benchmark,mode,bytes_per_close,closes} appended to FILE.
+ * is set, as a CSV line {@code benchmark,mode,mean_bytes_per_close,closes,median_bytes_per_close} appended to FILE.
  */
 final class AllocProbe {
     private static final com.sun.management.ThreadMXBean MX =
@@ -25,6 +27,7 @@ final class AllocProbe {
     private long count;
     private long overhead;
     private boolean on = true;
+    private final TreeMap<Long, Long> histogram = new TreeMap<>();
 
     AllocProbe() {
         // What two back-to-back reads allocate (0 on HotSpot 17), subtracted from every sample.
@@ -47,19 +50,34 @@ final class AllocProbe {
             return;
         }
         long now = MX.getCurrentThreadAllocatedBytes();
-        total += Math.max(0, now - mark - overhead);
+        long d = Math.max(0, now - mark - overhead);
+        total += d;
         count++;
+        histogram.merge(d, 1L, Long::sum);
     }
 
+    /** Mean bytes per close (rare large allocations, such as a JMH buffer growing, included). */
     double perClose() {
         return count == 0 ? Double.NaN : (double) total / count;
+    }
+
+    /** The median close's bytes: what one close typically allocates. */
+    long medianPerClose() {
+        long seen = 0;
+        for (Map.Entry<Long, Long> e : histogram.entrySet()) {
+            seen += e.getValue();
+            if (seen * 2 >= count) {
+                return e.getKey();
+            }
+        }
+        return 0;
     }
 
     void report(String benchmark, String mode) {
         if (count == 0) {
             return;
         }
-        String line = String.format(Locale.ROOT, "%s,%s,%.1f,%d", benchmark, mode, perClose(), count);
+        String line = String.format(Locale.ROOT, "%s,%s,%.1f,%d,%d", benchmark, mode, perClose(), count, medianPerClose());
         System.out.println("ALLOC " + line);
         String file = System.getProperty("teardown.bench.allocOut");
         if (file != null) {
@@ -72,5 +90,6 @@ final class AllocProbe {
         }
         total = 0;
         count = 0;
+        histogram.clear();
     }
 }

@@ -53,7 +53,7 @@ final class Driver {
     private final Map<String, Map<String, String>> loadSummary = new LinkedHashMap<>();
 
     record Lat(String client, String mode, long n, double mean, double p50, double p90, double p99, double p999,
-            double max, double closeAllocBytes, double gcAllocNorm, String source) {}
+            double max, double closeAllocBytes, double closeAllocMedian, double gcAllocNorm, String source) {}
 
     record ChurnIt(int round, String client, String variant, boolean exchange, int iteration, double rate,
             double timeWaitPerOp, double twRecycledPerOp, double rstPerOp, double eaddrnotavail, double errors,
@@ -160,7 +160,7 @@ final class Driver {
                         continue;
                     }
                     Lat lat = new Lat(client, v.label, s.getN(), s.getMean(), s.getPercentile(50), s.getPercentile(90),
-                            s.getPercentile(99), s.getPercentile(99.9), s.getMax(), Double.NaN,
+                            s.getPercentile(99), s.getPercentile(99.9), s.getMax(), Double.NaN, Double.NaN,
                             secondary(r.getSecondaryResults(), "gc.alloc.rate.norm"), "JMH SampleTime");
                     latency.put(client + "/" + v.label, lat);
                     ran.add("latency " + cls + " mode=" + v.label + " samples=" + s.getN());
@@ -178,7 +178,7 @@ final class Driver {
                 }
                 latency.put("c/" + v.label, new Lat("c", v.label, n, CRunner.num(m, "close_ns_mean"),
                         CRunner.num(m, "close_ns_p50"), CRunner.num(m, "close_ns_p90"), CRunner.num(m, "close_ns_p99"),
-                        CRunner.num(m, "close_ns_p999"), CRunner.num(m, "close_ns_max"), Double.NaN, Double.NaN,
+                        CRunner.num(m, "close_ns_p999"), CRunner.num(m, "close_ns_max"), Double.NaN, Double.NaN, Double.NaN,
                         "close-path (C)"));
                 ran.add("close-path mode=" + v.label + " samples=" + n);
                 out.printf(Locale.ROOT, "n=%-8d mean=%8.0f p50=%8.0f p99=%8.0f ns  errors=%s%n", n,
@@ -424,21 +424,24 @@ final class Driver {
         if (!Files.exists(allocFile)) {
             return;
         }
-        Map<String, List<Double>> by = new TreeMap<>();
+        Map<String, List<Double>> mean = new TreeMap<>();
+        Map<String, List<Double>> median = new TreeMap<>();
         for (String line : Files.readAllLines(allocFile)) {
             String[] f = line.split(",");
-            if (f.length < 4) {
+            if (f.length < 5) {
                 continue;
             }
             String client = f[0].startsWith("Teardown") ? Client.TEARDOWN : f[0].startsWith("Channel") ? Client.CHANNEL
                     : Client.SOCKET;
-            by.computeIfAbsent(client + "/" + f[1], k -> new ArrayList<>()).add(Double.parseDouble(f[2]));
+            mean.computeIfAbsent(client + "/" + f[1], k -> new ArrayList<>()).add(Double.parseDouble(f[2]));
+            median.computeIfAbsent(client + "/" + f[1], k -> new ArrayList<>()).add(Double.parseDouble(f[4]));
         }
-        for (Map.Entry<String, List<Double>> e : by.entrySet()) {
+        for (Map.Entry<String, List<Double>> e : mean.entrySet()) {
             Lat l = latency.get(e.getKey());
             if (l != null) {
                 latency.put(e.getKey(), new Lat(l.client(), l.mode(), l.n(), l.mean(), l.p50(), l.p90(), l.p99(), l.p999(),
-                        l.max(), Tables.median(e.getValue()), l.gcAllocNorm(), l.source()));
+                        l.max(), Tables.median(e.getValue()), Tables.median(median.get(e.getKey())), l.gcAllocNorm(),
+                        l.source()));
             }
         }
         Files.deleteIfExists(allocFile);
@@ -512,10 +515,11 @@ final class Driver {
 
     private void writeCsv() throws IOException {
         StringBuilder l = new StringBuilder("client,mode,source,samples,mean_ns,p50_ns,p90_ns,p99_ns,p999_ns,max_ns,"
-                + "close_alloc_bytes,gc_alloc_norm_bytes_incl_setup\n");
+                + "close_alloc_mean_bytes,close_alloc_median_bytes,gc_alloc_norm_bytes_incl_setup\n");
         for (Lat x : latency.values()) {
             l.append(String.join(",", x.client(), x.mode(), x.source(), Long.toString(x.n()), f(x.mean()), f(x.p50()),
-                    f(x.p90()), f(x.p99()), f(x.p999()), f(x.max()), f(x.closeAllocBytes()), f(x.gcAllocNorm()))).append('\n');
+                    f(x.p90()), f(x.p99()), f(x.p999()), f(x.max()), f(x.closeAllocBytes()), f(x.closeAllocMedian()),
+                    f(x.gcAllocNorm()))).append('\n');
         }
         Main.write(dir.resolve("latency.csv"), l.toString());
         StringBuilder c = new StringBuilder("round,client,variant,exchange,iteration,conns_per_sec,time_wait_per_op,"

@@ -18,7 +18,7 @@ final class Tables {
     static String render(Profile p, Map<String, Lat> latency, List<ChurnIt> churn, Map<String, Map<String, String>> load) {
         StringBuilder b = new StringBuilder();
         if (!latency.isEmpty()) {
-            latencyTable(b, latency);
+            latencyTable(b, latency, churn);
             allocTable(b, latency, churn);
         }
         if (!churn.isEmpty()) {
@@ -31,12 +31,13 @@ final class Tables {
         return b.toString();
     }
 
-    private static void latencyTable(StringBuilder b, Map<String, Lat> latency) {
-        b.append("Close path alone, ns: mean / p50 / p99 (teardown, jdk-*: JMH SampleTime; c: close-path loop; set-up untimed)\n");
-        b.append(String.format(Locale.ROOT, "%-13s %-22s %-22s %-22s %-22s %7s %7s %7s %7s%n", "mode", "teardown", "c",
-                "jdk-channel", "jdk-socket", "td/c", "td/c", "td/ch", "td/so"));
-        b.append(String.format(Locale.ROOT, "%-13s %-22s %-22s %-22s %-22s %7s %7s %7s %7s%n", "", "", "", "", "", "mean",
-                "p50", "mean", "mean"));
+    private static void latencyTable(StringBuilder b, Map<String, Lat> latency, List<ChurnIt> churn) {
+        b.append("Close path alone, ns: mean / p50 / p99 (teardown, jdk-*: JMH SampleTime; c: close-path loop; set-up untimed;\n"
+                + "c-churn: churn's close_ns_mean, median over runs, no exchange; server-first: close_call_ns_mean, the close alone)\n");
+        String fmt = "%-13s %-22s %-22s %-22s %-22s %8s %7s %7s %8s %7s %7s%n";
+        b.append(String.format(Locale.ROOT, fmt, "mode", "teardown", "c", "jdk-channel", "jdk-socket", "c-churn", "td/c",
+                "td/c", "td/c-ch", "td/ch", "td/so"));
+        b.append(String.format(Locale.ROOT, fmt, "", "", "", "", "", "mean", "mean", "p50", "mean", "mean", "mean"));
         for (Variant v : Variant.values()) {
             Lat td = latency.get(Client.TEARDOWN + "/" + v.label);
             Lat c = latency.get(Client.C + "/" + v.label);
@@ -45,18 +46,30 @@ final class Tables {
             if (td == null && c == null && ch == null && so == null) {
                 continue;
             }
-            b.append(String.format(Locale.ROOT, "%-13s %-22s %-22s %-22s %-22s %7s %7s %7s %7s%n", v.label, lat(td), lat(c),
-                    lat(ch), lat(so), ratio(td, c, Lat::mean), ratio(td, c, Lat::p50), ratio(td, ch, Lat::mean),
-                    ratio(td, so, Lat::mean)));
+            double cc = cChurnClose(churn, v);
+            b.append(String.format(Locale.ROOT, fmt, v.label, lat(td), lat(c), lat(ch), lat(so), n0(cc),
+                    ratio(td, c, Lat::mean), ratio(td, c, Lat::p50), td == null ? "-" : r(td.mean(), cc),
+                    ratio(td, ch, Lat::mean), ratio(td, so, Lat::mean)));
         }
         b.append('\n');
     }
 
+    /** churn's own close-path mean for this variant (no exchange): the close sequence, or the close alone for server-first. */
+    static double cChurnClose(List<ChurnIt> churn, Variant v) {
+        if (!v.inChurn) {
+            return Double.NaN;
+        }
+        return median(select(churn, Client.C, v, false,
+                v == Variant.SERVER_FIRST ? ChurnIt::closeCallNsMean : ChurnIt::closeNsMean));
+    }
+
     private static void allocTable(StringBuilder b, Map<String, Lat> latency, List<ChurnIt> churn) {
-        b.append("Allocation, bytes: per close (close path alone, thread allocation counter) | JMH -prof gc"
-                + " gc.alloc.rate.norm per close invocation (connect and set-up included)\n");
-        b.append(String.format(Locale.ROOT, "%-13s %14s %14s %14s | %14s %14s %14s%n", "mode", "teardown", "jdk-channel",
-                "jdk-socket", "teardown", "jdk-channel", "jdk-socket"));
+        b.append("Allocation, bytes per close: median / mean of the close path alone (thread allocation counter,"
+                + " measurement iterations) | JMH -prof gc\ngc.alloc.rate.norm per close invocation (all threads, connect and"
+                + " set-up included) | -prof gc per churn cycle (connect + close, no exchange, median)\n");
+        String fmt = "%-13s %14s %14s %14s | %9s %9s %9s | %9s %9s %9s%n";
+        b.append(String.format(Locale.ROOT, fmt, "mode", "teardown", "jdk-channel", "jdk-socket", "teardown", "jdk-chan",
+                "jdk-sock", "teardown", "jdk-chan", "jdk-sock"));
         for (Variant v : Variant.values()) {
             Lat td = latency.get(Client.TEARDOWN + "/" + v.label);
             Lat ch = latency.get(Client.CHANNEL + "/" + v.label);
@@ -64,11 +77,20 @@ final class Tables {
             if (td == null && ch == null && so == null) {
                 continue;
             }
-            b.append(String.format(Locale.ROOT, "%-13s %14s %14s %14s | %14s %14s %14s%n", v.label,
-                    num(td, Lat::closeAllocBytes), num(ch, Lat::closeAllocBytes), num(so, Lat::closeAllocBytes),
-                    num(td, Lat::gcAllocNorm), num(ch, Lat::gcAllocNorm), num(so, Lat::gcAllocNorm)));
+            b.append(String.format(Locale.ROOT, fmt, v.label, alloc(td), alloc(ch), alloc(so),
+                    num(td, Lat::gcAllocNorm), num(ch, Lat::gcAllocNorm), num(so, Lat::gcAllocNorm),
+                    n0(median(select(churn, Client.TEARDOWN, v, false, ChurnIt::gcAllocNorm))),
+                    n0(median(select(churn, Client.CHANNEL, v, false, ChurnIt::gcAllocNorm))),
+                    n0(median(select(churn, Client.SOCKET, v, false, ChurnIt::gcAllocNorm)))));
         }
         b.append('\n');
+    }
+
+    private static String alloc(Lat l) {
+        if (l == null || Double.isNaN(l.closeAllocBytes())) {
+            return "-";
+        }
+        return String.format(Locale.ROOT, "%.0f / %.1f", l.closeAllocMedian(), l.closeAllocBytes());
     }
 
     private static void churnTable(StringBuilder b, Profile p, List<ChurnIt> churn) {
@@ -134,9 +156,10 @@ final class Tables {
         }
         for (Variant v : Variant.values()) {
             Lat t = latency.get(Client.TEARDOWN + "/" + v.label);
-            if (t != null && !Double.isNaN(t.closeAllocBytes())) {
-                lines.add(String.format(Locale.ROOT, "  %-44s %8.1f B  %s", "0 bytes allocated per close, " + v.label,
-                        t.closeAllocBytes(), t.closeAllocBytes() == 0 ? "met" : "MISSED"));
+            if (t != null && !Double.isNaN(t.closeAllocMedian())) {
+                lines.add(String.format(Locale.ROOT, "  %-44s %8.0f B  %s (median close; mean %.1f B)",
+                        "0 bytes allocated per close, " + v.label, t.closeAllocMedian(),
+                        t.closeAllocMedian() == 0 ? "met" : "MISSED", t.closeAllocBytes()));
             }
         }
         Map<String, String> base = load.get("client-first");
