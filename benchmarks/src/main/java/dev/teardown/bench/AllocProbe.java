@@ -15,8 +15,8 @@ import java.util.TreeMap;
  * ({@code getCurrentThreadAllocatedBytes}, exact to the byte, TLAB included) is read at the end of the
  * per-invocation setup and at the start of the per-invocation teardown, outside JMH's timed region. JMH's
  * {@code -prof gc} counts every thread for the whole iteration, the connection set-up included; this
- * counts the close only. Results go to the fork's stdout and, when {@code -Dteardown.bench.allocOut=FILE}
- * is set, as a CSV line {@code benchmark,mode,mean_bytes_per_close,closes,median_bytes_per_close} appended to FILE.
+ * counts the close only. Results go, when {@code -Dteardown.bench.allocOut=FILE} is set (the driver sets it),
+ * as a CSV line {@code benchmark,mode,mean_bytes_per_close,closes,median_bytes_per_close} appended to FILE.
  */
 final class AllocProbe {
     private static final com.sun.management.ThreadMXBean MX =
@@ -78,7 +78,6 @@ final class AllocProbe {
             return;
         }
         String line = String.format(Locale.ROOT, "%s,%s,%.1f,%d,%d", benchmark, mode, perClose(), count, medianPerClose());
-        System.out.println("ALLOC " + line);
         String file = System.getProperty("teardown.bench.allocOut");
         if (file != null) {
             try {

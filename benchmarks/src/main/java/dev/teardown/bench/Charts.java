@@ -26,6 +26,10 @@ import org.knowm.xchart.style.Styler;
 final class Charts {
     private Charts() {}
 
+    /** Distinct colours, in series order. */
+    private static final Color[] PALETTE = {new Color(0x1f77b4), new Color(0xd62728), new Color(0x2ca02c),
+        new Color(0xff7f0e), new Color(0x9467bd), new Color(0x8c564b), new Color(0xe377c2), new Color(0x17becf)};
+
     static List<Path> write(Path dir, Map<String, Lat> latency, List<ChurnIt> churn, Path timewaitCsv) throws IOException {
         System.setProperty("java.awt.headless", "true");
         List<Path> written = new ArrayList<>();
@@ -53,6 +57,7 @@ final class Charts {
             c.getStyler().setYAxisLogarithmic(true);
             c.getStyler().setLegendPosition(Styler.LegendPosition.InsideNW);
             c.getStyler().setChartBackgroundColor(Color.WHITE);
+            c.getStyler().setSeriesColors(PALETTE);
             int series = 0;
             for (String client : Tables.CLIENTS) {
                 Lat l = latency.get(client + "/" + v.label);
@@ -94,6 +99,7 @@ final class Charts {
                 .xAxisTitle("variant").yAxisTitle("connections/s").build();
         c.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
         c.getStyler().setChartBackgroundColor(Color.WHITE);
+        c.getStyler().setSeriesColors(PALETTE);
         for (Map.Entry<String, Map<String, Double>> e : byClient.entrySet()) {
             List<Double> ys = new ArrayList<>();
             for (String cat : cats) {
@@ -109,13 +115,13 @@ final class Charts {
         Map<String, List<double[]>> rows = new LinkedHashMap<>();
         for (String line : Files.readAllLines(csv)) {
             String[] f = line.split(",");
-            if (f.length < 4 || f[0].equals("strategy")) {
-                continue;
+            if (f.length < 5 || f[0].equals("strategy") || !f[1].equals("1")) {
+                continue; // the first round: one line per strategy
             }
             rows.computeIfAbsent(f[0], k -> new ArrayList<>())
-                    .add(new double[] {Double.parseDouble(f[1]), Double.parseDouble(f[2]), Double.parseDouble(f[3])});
+                    .add(new double[] {Double.parseDouble(f[2]), Double.parseDouble(f[3]), Double.parseDouble(f[4])});
         }
-        XYChart tw = new XYChartBuilder().width(1100).height(460).title("TIME_WAIT sockets in the namespace (TcpTable.counts)")
+        XYChart tw = new XYChartBuilder().width(1100).height(460).title("TIME_WAIT sockets in the namespace (TcpTable.counts), default port range, 2 teardown client threads")
                 .xAxisTitle("seconds").yAxisTitle("TIME_WAIT").build();
         XYChart rate = new XYChartBuilder().width(1100).height(460).title("connections/s")
                 .xAxisTitle("seconds").yAxisTitle("connections/s").build();
@@ -123,6 +129,7 @@ final class Charts {
             c.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
             c.getStyler().setMarkerSize(4);
             c.getStyler().setChartBackgroundColor(Color.WHITE);
+            c.getStyler().setSeriesColors(PALETTE);
         }
         for (Map.Entry<String, List<double[]>> e : rows.entrySet()) {
             List<double[]> r = e.getValue();

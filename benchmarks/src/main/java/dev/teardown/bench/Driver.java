@@ -50,7 +50,12 @@ final class Driver {
     /** Close-path latency per (client, mode); client "c" is close-path, "c-churn" churn's close_ns. */
     private final Map<String, Lat> latency = new LinkedHashMap<>();
     private final List<ChurnIt> churn = new ArrayList<>();
+    /** Every latency result of every round (the aggregated {@link #latency} is the median over rounds). */
+    private final List<LatRun> latRuns = new ArrayList<>();
     private final Map<String, Map<String, String>> loadSummary = new LinkedHashMap<>();
+    private final Map<String, List<Map<String, String>>> loadRuns = new LinkedHashMap<>();
+
+    record LatRun(int round, Lat lat) {}
 
     record Lat(String client, String mode, long n, double mean, double p50, double p90, double p99, double p999,
             double max, double closeAllocBytes, double closeAllocMedian, double gcAllocNorm, String source) {}
@@ -105,9 +110,9 @@ final class Driver {
         if (lockIgnored) {
             env.append("note:     another JMH run on this machine held /tmp/jmh.lock for 10 min; some runs went alongside it\n");
         }
-        String report = env + "\n" + Tables.render(p, latency, churn, loadSummary);
+        String report = env + "\n" + Tables.render(p, latency, latRuns, churn, loadSummary);
         out.println();
-        out.print(Tables.render(p, latency, churn, loadSummary));
+        out.print(Tables.render(p, latency, latRuns, churn, loadSummary));
         Main.write(dir.resolve("summary.txt"), report);
         if (p.plots) {
             try {
@@ -143,6 +148,13 @@ final class Driver {
                 }
             }
         }
+        for (int round = 1; round <= p.latRounds; round++) {
+            latencyRound(round, modes);
+        }
+        aggregateLatency();
+    }
+
+    private void latencyRound(int round, Set<Variant> modes) throws IOException, InterruptedException {
         for (Variant v : modes) {
             for (Map.Entry<String, List<Variant>> e : p.latency.entrySet()) {
                 if (!e.getValue().contains(v)) {
@@ -150,9 +162,9 @@ final class Driver {
                 }
                 String client = e.getKey();
                 String cls = latencyClass(client);
-                out.printf(Locale.ROOT, "latency  %-12s %-13s ", client, v.label);
+                out.printf(Locale.ROOT, "latency  %-12s %-13s round %d  ", client, v.label, round);
                 Collection<RunResult> rs = jmh(cls, Map.of("mode", v.label), p.latWarmups, p.latWarmupMs, p.latIterations,
-                        p.latIterationMs, "latency-" + client + "-" + v.label);
+                        p.latIterationMs, "latency-" + client + "-" + v.label + "-r" + round);
                 for (RunResult r : rs) {
                     Statistics s = r.getPrimaryResult().getStatistics();
                     if (s.getN() == 0) {
@@ -162,25 +174,25 @@ final class Driver {
                     Lat lat = new Lat(client, v.label, s.getN(), s.getMean(), s.getPercentile(50), s.getPercentile(90),
                             s.getPercentile(99), s.getPercentile(99.9), s.getMax(), Double.NaN, Double.NaN,
                             secondary(r.getSecondaryResults(), "gc.alloc.rate.norm"), "JMH SampleTime");
-                    latency.put(client + "/" + v.label, lat);
-                    ran.add("latency " + cls + " mode=" + v.label + " samples=" + s.getN());
+                    latRuns.add(new LatRun(round, lat));
+                    ran.add("latency " + cls + " mode=" + v.label + " round=" + round + " samples=" + s.getN());
                     out.printf(Locale.ROOT, "n=%-8d mean=%8.0f p50=%8.0f p99=%8.0f ns%n", s.getN(), s.getMean(),
                             s.getPercentile(50), s.getPercentile(99));
                 }
             }
             // C: the same close path, set-up untimed (close-path), against the same listener
-            out.printf(Locale.ROOT, "latency  %-12s %-13s ", "c", v.label);
+            out.printf(Locale.ROOT, "latency  %-12s %-13s round %d  ", "c", v.label, round);
             try {
                 Map<String, String> m = CRunner.closePath(port(v.listener(false)), v, p.cLatencySeconds, p.cCount);
                 long n = (long) CRunner.num(m, "samples");
                 if (n == 0) {
                     failures.add("close-path " + v.label + ": no samples " + m);
                 }
-                latency.put("c/" + v.label, new Lat("c", v.label, n, CRunner.num(m, "close_ns_mean"),
+                latRuns.add(new LatRun(round, new Lat("c", v.label, n, CRunner.num(m, "close_ns_mean"),
                         CRunner.num(m, "close_ns_p50"), CRunner.num(m, "close_ns_p90"), CRunner.num(m, "close_ns_p99"),
                         CRunner.num(m, "close_ns_p999"), CRunner.num(m, "close_ns_max"), Double.NaN, Double.NaN, Double.NaN,
-                        "close-path (C)"));
-                ran.add("close-path mode=" + v.label + " samples=" + n);
+                        "close-path (C)")));
+                ran.add("close-path mode=" + v.label + " round=" + round + " samples=" + n);
                 out.printf(Locale.ROOT, "n=%-8d mean=%8.0f p50=%8.0f p99=%8.0f ns  errors=%s%n", n,
                         CRunner.num(m, "close_ns_mean"), CRunner.num(m, "close_ns_p50"), CRunner.num(m, "close_ns_p99"),
                         m.get("errors"));
@@ -189,6 +201,33 @@ final class Driver {
                 out.println("failed: " + e.getMessage());
             }
         }
+    }
+
+    /** Median over rounds of every statistic, per client and mode (samples summed). */
+    private void aggregateLatency() {
+        Map<String, List<Lat>> by = new LinkedHashMap<>();
+        for (LatRun r : latRuns) {
+            by.computeIfAbsent(r.lat().client() + "/" + r.lat().mode(), k -> new ArrayList<>()).add(r.lat());
+        }
+        for (Map.Entry<String, List<Lat>> e : by.entrySet()) {
+            List<Lat> l = e.getValue();
+            Lat f = l.get(0);
+            long n = 0;
+            for (Lat x : l) {
+                n += x.n();
+            }
+            latency.put(e.getKey(), new Lat(f.client(), f.mode(), n, med(l, Lat::mean), med(l, Lat::p50), med(l, Lat::p90),
+                    med(l, Lat::p99), med(l, Lat::p999), med(l, Lat::max), Double.NaN, Double.NaN, med(l, Lat::gcAllocNorm),
+                    f.source() + (l.size() > 1 ? ", median of " + l.size() + " rounds" : "")));
+        }
+    }
+
+    private static double med(List<Lat> l, java.util.function.ToDoubleFunction<Lat> f) {
+        List<Double> v = new ArrayList<>();
+        for (Lat x : l) {
+            v.add(f.applyAsDouble(x));
+        }
+        return Tables.median(v);
     }
 
     private static String latencyClass(String client) {
@@ -463,17 +502,58 @@ final class Driver {
         out.println();
         out.println("TIME_WAIT under load: " + p.loadThreads + " teardown client threads, " + p.loadSeconds
                 + " s per strategy, each in a fresh network namespace");
-        for (Profile.Strategy s : p.strategies) {
+        for (int round = 1; round <= p.loadRounds; round++) {
+            List<Profile.Strategy> order = new ArrayList<>(p.strategies);
+            if (round % 2 == 0) {
+                java.util.Collections.reverse(order);
+            }
+            for (Profile.Strategy s : order) {
+                loadRun(s, round, csv);
+            }
+        }
+        for (Map.Entry<String, List<Map<String, String>>> e : loadRuns.entrySet()) {
+            List<Map<String, String>> l = e.getValue();
+            Map<String, String> agg = new LinkedHashMap<>(l.get(0));
+            for (String k : new String[] {"mean_conns_per_sec", "steady_conns_per_sec"}) {
+                List<Double> v = new ArrayList<>();
+                l.forEach(m -> v.add(Double.parseDouble(m.get(k))));
+                agg.put(k, String.format(Locale.ROOT, "%.0f", Tables.median(v)));
+            }
+            long ea = 0;
+            long err = 0;
+            long conns = 0;
+            int maxTw = 0;
+            for (Map<String, String> m : l) {
+                ea += Long.parseLong(m.get("eaddrnotavail"));
+                err += Long.parseLong(m.get("errors"));
+                conns += Long.parseLong(m.get("conns"));
+                maxTw = Math.max(maxTw, Integer.parseInt(m.get("max_time_wait")));
+            }
+            agg.put("eaddrnotavail", Long.toString(ea));
+            agg.put("errors", Long.toString(err));
+            agg.put("conns", Long.toString(conns));
+            agg.put("max_time_wait", Integer.toString(maxTw));
+            agg.put("rounds", Integer.toString(l.size()));
+            StringBuilder per = new StringBuilder();
+            l.forEach(m -> per.append(per.length() == 0 ? "" : "/").append(m.get("steady_conns_per_sec")));
+            agg.put("steady_per_round", per.toString());
+            loadSummary.put(e.getKey(), agg);
+        }
+    }
+
+    private void loadRun(Profile.Strategy s, int round, Path csv) throws IOException, InterruptedException {
+        {
             List<String> cmd = new ArrayList<>(List.of(Netns.which("unshare"), "-n", "--", "sh", "-c",
                     "\"$0\" link set lo up && exec \"$@\"", Netns.which("ip")));
             cmd.addAll(Netns.javaCommand(TimeWaitLoad.class.getName()));
             cmd.addAll(List.of("--strategy", s.name, "--variant", s.variant.label, "--threads",
-                    Integer.toString(p.loadThreads), "--seconds", Double.toString(p.loadSeconds), "--csv", csv.toString()));
+                    Integer.toString(p.loadThreads), "--seconds", Double.toString(p.loadSeconds), "--csv", csv.toString(),
+                    "--round", Integer.toString(round)));
             for (Map.Entry<String, String> e : s.sysctls.entrySet()) {
                 cmd.add("--sysctl");
                 cmd.add(e.getKey() + "=" + e.getValue());
             }
-            out.printf(Locale.ROOT, "  %-24s ", s.name);
+            out.printf(Locale.ROOT, "  %-24s round %d  ", s.name, round);
             Process proc = new ProcessBuilder(cmd).redirectErrorStream(true).start();
             Map<String, String> summary = null;
             StringBuilder all = new StringBuilder();
@@ -489,22 +569,22 @@ final class Driver {
                             }
                         }
                     } else if (line.startsWith("SETTINGS ")) {
-                        Files.writeString(dir.resolve("logs").resolve("timewait-" + s.name + ".settings"), line + "\n");
+                        Files.writeString(logDir().resolve("timewait-" + s.name + "-r" + round + ".settings"), line + "\n");
                     }
                 }
             }
             int rc = proc.waitFor();
             Files.createDirectories(logDir());
-            Files.writeString(logDir().resolve("timewait-" + s.name + ".log"), all);
+            Files.writeString(logDir().resolve("timewait-" + s.name + "-r" + round + ".log"), all);
             if (rc != 0 || summary == null) {
                 failures.add("timewait-load " + s.name + ": exit " + rc + (summary == null ? ", no SUMMARY" : "") + "\n" + all);
                 out.println("failed (exit " + rc + ")");
-                continue;
+                return;
             }
             summary.put("description", s.description);
             summary.put("sysctls", s.sysctls.toString());
-            loadSummary.put(s.name, summary);
-            ran.add("timewait-load strategy=" + s.name + " seconds=" + summary.get("seconds"));
+            loadRuns.computeIfAbsent(s.name, k -> new ArrayList<>()).add(summary);
+            ran.add("timewait-load strategy=" + s.name + " round=" + round + " seconds=" + summary.get("seconds"));
             out.printf(Locale.ROOT, "mean %6s conns/s, steady %6s conns/s, max TIME_WAIT %6s, EADDRNOTAVAIL %s%n",
                     summary.get("mean_conns_per_sec"), summary.get("steady_conns_per_sec"), summary.get("max_time_wait"),
                     summary.get("eaddrnotavail"));
@@ -514,10 +594,18 @@ final class Driver {
     // ---------------------------------------------------------------- CSV
 
     private void writeCsv() throws IOException {
-        StringBuilder l = new StringBuilder("client,mode,source,samples,mean_ns,p50_ns,p90_ns,p99_ns,p999_ns,max_ns,"
+        StringBuilder l = new StringBuilder("round,client,mode,source,samples,mean_ns,p50_ns,p90_ns,p99_ns,p999_ns,max_ns,"
                 + "close_alloc_mean_bytes,close_alloc_median_bytes,gc_alloc_norm_bytes_incl_setup\n");
+        List<Object[]> rowsOut = new ArrayList<>();
+        for (LatRun r : latRuns) {
+            rowsOut.add(new Object[] {Integer.toString(r.round()), r.lat()});
+        }
         for (Lat x : latency.values()) {
-            l.append(String.join(",", x.client(), x.mode(), x.source(), Long.toString(x.n()), f(x.mean()), f(x.p50()),
+            rowsOut.add(new Object[] {"median", x});
+        }
+        for (Object[] ro : rowsOut) {
+            Lat x = (Lat) ro[1];
+            l.append(ro[0]).append(',').append(String.join(",", x.client(), x.mode(), '"' + x.source() + '"', Long.toString(x.n()), f(x.mean()), f(x.p50()),
                     f(x.p90()), f(x.p99()), f(x.p999()), f(x.max()), f(x.closeAllocBytes()), f(x.closeAllocMedian()),
                     f(x.gcAllocNorm()))).append('\n');
         }
@@ -533,12 +621,13 @@ final class Driver {
         }
         Main.write(dir.resolve("churn.csv"), c.toString());
         if (!loadSummary.isEmpty()) {
-            StringBuilder s = new StringBuilder("strategy,variant,threads,seconds,conns,mean_conns_per_sec,"
-                    + "steady_conns_per_sec,max_time_wait,eaddrnotavail,errors,sysctls\n");
+            StringBuilder s = new StringBuilder("strategy,variant,threads,seconds,rounds,conns,mean_conns_per_sec,"
+                    + "steady_conns_per_sec,steady_per_round,max_time_wait,eaddrnotavail,errors,sysctls\n");
             for (Map.Entry<String, Map<String, String>> e : loadSummary.entrySet()) {
                 Map<String, String> m = e.getValue();
-                s.append(String.join(",", e.getKey(), m.get("variant"), m.get("threads"), m.get("seconds"), m.get("conns"),
-                        m.get("mean_conns_per_sec"), m.get("steady_conns_per_sec"), m.get("max_time_wait"),
+                s.append(String.join(",", e.getKey(), m.get("variant"), m.get("threads"), m.get("seconds"), m.get("rounds"),
+                        m.get("conns"), m.get("mean_conns_per_sec"), m.get("steady_conns_per_sec"), m.get("steady_per_round"),
+                        m.get("max_time_wait"),
                         m.get("eaddrnotavail"), m.get("errors"), '"' + m.get("sysctls") + '"')).append('\n');
             }
             Main.write(dir.resolve("timewait-summary.csv"), s.toString());

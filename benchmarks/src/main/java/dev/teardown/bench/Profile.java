@@ -14,6 +14,8 @@ final class Profile {
     int latWarmupMs;
     int latIterations;
     int latIterationMs;
+    /** Latency rounds: every client and C once per round, interleaved, so ratios pair neighbours in time. */
+    int latRounds = 1;
     /** close-path seconds per mode (0: use cCount connections). */
     double cLatencySeconds;
     long cCount;
@@ -31,6 +33,7 @@ final class Profile {
     final List<Strategy> strategies = new ArrayList<>();
     int loadThreads = 2;
     double loadSeconds;
+    int loadRounds = 1;
     boolean plots;
     boolean gcProfiler = true;
 
@@ -73,25 +76,27 @@ final class Profile {
                 p.latency.put(Client.TEARDOWN, all);
                 p.latency.put(Client.CHANNEL, jdkLatency);
                 p.latency.put(Client.SOCKET, jdkLatency);
-                p.latWarmups = 3;
-                p.latWarmupMs = 1000;
-                p.latIterations = 5;
+                p.latRounds = 3;
+                p.latWarmups = 2;
+                p.latWarmupMs = 500;
+                p.latIterations = 2;
                 p.latIterationMs = 1000;
-                p.cLatencySeconds = 5;
+                p.cLatencySeconds = 2;
                 p.churn.put(Client.TEARDOWN, tdChurn);
                 p.churn.put(Client.CHANNEL, jdkChurn);
                 p.churn.put(Client.SOCKET, jdkChurn);
                 p.churn.put(Client.C, jdkChurn);
                 p.exchanges.add(false);
                 p.exchanges.add(true);
-                p.rounds = 2;
+                p.rounds = 4;
                 p.churnWarmups = 2;
-                p.churnWarmupMs = 1000;
-                p.churnIterations = 4;
+                p.churnWarmupMs = 500;
+                p.churnIterations = 2;
                 p.churnIterationMs = 1000;
                 p.strategies.addAll(Strategy.ALL);
                 p.loadThreads = 2;
-                p.loadSeconds = 20;
+                p.loadSeconds = 15;
+                p.loadRounds = 2;
                 p.plots = true;
                 break;
             }
@@ -134,12 +139,16 @@ final class Profile {
         final String description;
 
         Strategy(String name, Variant variant, String reuse, String range, String description) {
+            this(name, variant, reuse, "1000", range, description);
+        }
+
+        Strategy(String name, Variant variant, String reuse, String reuseDelayMs, String range, String description) {
             this.name = name;
             this.variant = variant;
             this.description = description;
             sysctls.put("net.ipv4.ip_local_port_range", range);
             sysctls.put("net.ipv4.tcp_tw_reuse", reuse);
-            sysctls.put("net.ipv4.tcp_tw_reuse_delay", "1000");
+            sysctls.put("net.ipv4.tcp_tw_reuse_delay", reuseDelayMs);
             sysctls.put("net.ipv4.tcp_timestamps", "1");
         }
 
@@ -156,6 +165,8 @@ final class Profile {
                         "server closes first (TIME_WAIT on the server), client reads EOF then RELEASE"),
                 new Strategy("abort", Variant.ABORT, "2", DEFAULT_RANGE,
                         "ABORT: RST, no TIME_WAIT"),
+                new Strategy("client-first-reuse-100ms", Variant.CLIENT_FIRST, "1", "100", DEFAULT_RANGE,
+                        "RELEASE, client closes first; tcp_tw_reuse=1 with tcp_tw_reuse_delay=100 ms"),
                 new Strategy("client-first-wide-range", Variant.CLIENT_FIRST, "1", "1024 65535",
                         "reference: RELEASE client-first with the benchmark settings (1024-65535, tcp_tw_reuse=1)"));
     }

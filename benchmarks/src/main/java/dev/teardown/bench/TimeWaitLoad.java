@@ -23,12 +23,12 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * <pre>
  * TimeWaitLoad --strategy NAME --variant client-first|server-first|abort|shutdown --threads N --seconds T
- *              [--sysctl net.ipv4.tcp_tw_reuse=0 ...] [--csv FILE]
+ *              [--sysctl net.ipv4.tcp_tw_reuse=0 ...] [--csv FILE] [--round N]
  * </pre>
  *
  * stdout: {@code SETTINGS ...}, one {@code SAMPLE strategy=.. second=.. time_wait=.. conns_per_sec=..
  * eaddrnotavail=.. errors=..} per second, then {@code SUMMARY ...}. The CSV gets the samples as
- * {@code strategy,second,time_wait,conns_per_sec,eaddrnotavail,errors} (totals so far for the last two).
+ * {@code strategy,round,second,time_wait,conns_per_sec,eaddrnotavail,errors} (totals so far for the last two).
  */
 public final class TimeWaitLoad {
     private TimeWaitLoad() {}
@@ -37,6 +37,7 @@ public final class TimeWaitLoad {
         String strategy = "client-first";
         Variant variant = Variant.CLIENT_FIRST;
         int threads = 2;
+        int round = 1;
         double seconds = 10;
         Path csv = null;
         Map<String, String> sysctls = new LinkedHashMap<>();
@@ -47,6 +48,7 @@ public final class TimeWaitLoad {
                 case "--strategy": strategy = v; i++; break;
                 case "--variant": variant = Variant.of(v); i++; break;
                 case "--threads": threads = Integer.parseInt(v); i++; break;
+                case "--round": round = Integer.parseInt(v); i++; break;
                 case "--seconds": seconds = Double.parseDouble(v); i++; break;
                 case "--csv": csv = Paths.get(v); i++; break;
                 case "--sysctl": {
@@ -71,10 +73,10 @@ public final class TimeWaitLoad {
             try (PrintWriter w = new PrintWriter(Files.newBufferedWriter(csv, StandardCharsets.UTF_8,
                     java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND))) {
                 if (header) {
-                    w.println("strategy,second,time_wait,conns_per_sec,eaddrnotavail,errors");
+                    w.println("strategy,round,second,time_wait,conns_per_sec,eaddrnotavail,errors");
                 }
                 for (String[] r : rows) {
-                    w.println(String.join(",", r));
+                    w.println(r[0] + "," + round + "," + String.join(",", java.util.Arrays.copyOfRange(r, 1, r.length)));
                 }
             }
         }
