@@ -97,7 +97,10 @@ final class Closer {
         long buf = Buffers.scratchAddress();
         int[] pfd = {fd, Os.POLLIN};
         for (;;) {
-            long want = Math.min(Buffers.SCRATCH_SIZE, limit - drained + 1);
+            // One byte past the limit tells "limit reached" from "peer sent more"; never overflow (limit may be
+            // Long.MAX_VALUE) and never ask recv for more than the scratch buffer holds.
+            long room = limit - drained;
+            long want = room >= Buffers.SCRATCH_SIZE ? Buffers.SCRATCH_SIZE : room + 1;
             long n = Libc.recv(fd, buf, want, Os.MSG_DONTWAIT);
             if (n > 0) {
                 drained += n;
