@@ -297,7 +297,9 @@ class CloseModeWireTest {
     @Test
     void gracefulWithoutADrainLimitDrainsEverything() throws Throwable {
         final int fromPeer = 2 << 20;
-        try (Pair p = Pair.open(Net.V4)) {
+        // a large receive buffer, so that far more than one 64 KiB scratch buffer is queued at close
+        TcpListener.Builder big = TcpListener.builder().option(TcpOption.SO_RCVBUF, 1 << 20);
+        try (Pair p = Pair.open(big, Net.V4)) {
             Bg<Integer> writer = Net.background("peer-writer", () -> {
                 ByteBuffer b = ByteBuffer.allocate(fromPeer);
                 int n = p.client().write(b);
@@ -306,9 +308,10 @@ class CloseModeWireTest {
             });
             // let the closer's receive queue fill well beyond one 64 KiB scratch buffer
             long end = System.nanoTime() + 2_000_000_000L;
-            while (System.nanoTime() < end && recvQ(p.serverPort(), p.clientPort()) < 256 * 1024) {
+            while (System.nanoTime() < end && recvQ(p.serverPort(), p.clientPort()) < 512 * 1024) {
                 Net.sleepMillis(10);
             }
+            assertTrue(recvQ(p.serverPort(), p.clientPort()) >= 512 * 1024, "ss: at least 512 KiB queued unread");
             CloseOutcome o = p.server().close(CloseMode.graceful(Duration.ofSeconds(10), Long.MAX_VALUE));
             assertEquals(fromPeer, writer.get(10_000));
             assertEquals(Sent.FIN, o.sent(), o.toString());
