@@ -234,13 +234,21 @@ final class Net {
 
     // ---- /proc/self/fd ----
 
-    /** Every open descriptor of this process and what it refers to (readlink of /proc/self/fd/N). */
+    private static final String OWN_LISTING = "/proc/" + ProcessHandle.current().pid() + "/fd";
+
+    /**
+     * Every open descriptor of this process and what it refers to (readlink of /proc/self/fd/N), without
+     * the directory stream this listing itself opens.
+     */
     static Map<Integer, String> fdLinks() {
         Map<Integer, String> out = new TreeMap<>();
         try (Stream<Path> s = Files.list(Paths.get("/proc/self/fd"))) {
             for (Path p : (Iterable<Path>) s::iterator) {
                 try {
-                    out.put(Integer.parseInt(p.getFileName().toString()), Files.readSymbolicLink(p).toString());
+                    String target = Files.readSymbolicLink(p).toString();
+                    if (!target.equals(OWN_LISTING)) {
+                        out.put(Integer.parseInt(p.getFileName().toString()), target);
+                    }
                 } catch (IOException gone) {
                     // the directory stream's own descriptor, or one closed while listing
                 }
