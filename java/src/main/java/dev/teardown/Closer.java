@@ -107,6 +107,10 @@ final class Closer {
                 if (drained > limit) {
                     return abort(d, shared, mode, last, drained, false, true, start);
                 }
+                // A peer that keeps the queue full never lets recv say EAGAIN: the deadline must hold anyway.
+                if (deadline - System.nanoTime() <= 0) {
+                    return abort(d, shared, mode, last, drained, true, false, start);
+                }
                 continue;
             }
             if (n == 0) {
