@@ -82,10 +82,10 @@ class ConcurrencyStressTest {
     @Timeout(60)
     void concurrentCloseReadWriteDupNeverDisturbsACanaryNorLeaks() throws Exception {
         warmUp();
-        int fdsAtStart = Kernel.openFds();
+        int fdsAtStart = Net.baselineOpenFds();
         List<Canary> canaries = openCanaries(6);
-        int fdsWithCanaries = Kernel.openFds();
-        assertEquals(fdsAtStart + canaries.size(), fdsWithCanaries);
+        int fdsWithCanaries = fdsAtStart + canaries.size();
+        assertEquals(fdsWithCanaries, Kernel.awaitOpenFds(fdsWithCanaries, 2000));
         long closesAtStart = CloseHook.count();
 
         listener = TcpListener.bind(anyPort(V4), 1024);
@@ -363,8 +363,12 @@ class ConcurrencyStressTest {
             Path p = Files.write(dir.resolve("canary-" + i), content).toRealPath();
             Set<Integer> before = Net.fdLinks().keySet();
             FileChannel ch = FileChannel.open(p, StandardOpenOption.READ);
-            Set<Integer> opened = new HashSet<>(Net.fdLinks().keySet());
-            opened.removeAll(before);
+            Set<Integer> opened = new HashSet<>();
+            Net.fdLinks().forEach((fd, link) -> {
+                if (link.equals(p.toString()) && !before.contains(fd)) {
+                    opened.add(fd);
+                }
+            });
             assertEquals(1, opened.size(), "one new descriptor for the canary: " + opened);
             int fd = opened.iterator().next();
             assertEquals(p.toString(), Net.link(fd));

@@ -259,6 +259,25 @@ final class Net {
         return out;
     }
 
+    /**
+     * A baseline for the process's fd count. Other threads of the JVM open descriptors for moments (surefire's
+     * parent-process check, the process reaper closing the pipes of a finished ss or tcpdump), which only
+     * ever adds to a sample; so wait until the count holds still, then take the smallest of a few samples.
+     * Compare against it with {@link dev.teardown.testing.Kernel#awaitOpenFds}, which polls past such moments.
+     */
+    static int baselineOpenFds() {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
+        int last = dev.teardown.testing.Kernel.openFds();
+        int steady = 0;
+        while (steady < 3 && System.nanoTime() < end) {
+            sleepMillis(5);
+            int n = dev.teardown.testing.Kernel.openFds();
+            steady = n == last ? steady + 1 : 0;
+            last = Math.min(last, n);
+        }
+        return last;
+    }
+
     /** Descriptors that are eventfds (link {@code anon_inode:[eventfd]}). */
     static List<Integer> eventfds() {
         List<Integer> out = new ArrayList<>();
