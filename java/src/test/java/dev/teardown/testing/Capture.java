@@ -85,10 +85,18 @@ public final class Capture implements AutoCloseable {
         if (segments != null) {
             return segments;
         }
-        Kernel.sleep(300);
-        process.destroy();
-        waitExit(process);
-        String text = Kernel.run("tcpdump", "-r", file.toString(), "-n", "-tt");
+        String text;
+        try {
+            Kernel.sleep(300);
+            process.destroy();
+            waitExit(process);
+            if (process.isAlive()) {
+                process.destroyForcibly();
+            }
+            text = Kernel.run("tcpdump", "-r", file.toString(), "-n", "-tt");
+        } finally {
+            Files.deleteIfExists(file); // also when reading fails: never leave captures behind in /tmp
+        }
         List<Segment> out = new ArrayList<>();
         for (String line : text.split("\n")) {
             // 1700000000.123456 IP 127.0.0.1.41234 > 127.0.0.1.8080: Flags [F.], seq ...
@@ -104,7 +112,6 @@ public final class Capture implements AutoCloseable {
             String flags = line.substring(flagsAt + 7, line.indexOf(']', flagsAt));
             out.add(new Segment(port(src), port(dst), flags, line));
         }
-        Files.deleteIfExists(file);
         segments = out;
         return out;
     }
