@@ -97,12 +97,19 @@ final class Closer {
         long buf = Buffers.scratchAddress();
         int[] pfd = {fd, Os.POLLIN};
         for (;;) {
-            long want = Math.min(Buffers.SCRATCH_SIZE, limit - drained + 1);
+            // One byte past the limit tells "limit reached" from "peer sent more"; never overflow (limit may be
+            // Long.MAX_VALUE) and never ask recv for more than the scratch buffer holds.
+            long room = limit - drained;
+            long want = room >= Buffers.SCRATCH_SIZE ? Buffers.SCRATCH_SIZE : room + 1;
             long n = Libc.recv(fd, buf, want, Os.MSG_DONTWAIT);
             if (n > 0) {
                 drained += n;
                 if (drained > limit) {
                     return abort(d, shared, mode, last, drained, false, true, start);
+                }
+                // A peer that keeps the queue full never lets recv say EAGAIN: the deadline must hold anyway.
+                if (deadline - System.nanoTime() <= 0) {
+                    return abort(d, shared, mode, last, drained, true, false, start);
                 }
                 continue;
             }
