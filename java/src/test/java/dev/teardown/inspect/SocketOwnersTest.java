@@ -73,7 +73,11 @@ class SocketOwnersTest {
                 assertEquals("still held by pid " + pid + " fd 3 (/bin/sleep 30)", o.describeOthers(self, fd).orElseThrow());
 
                 // RELEASE drops our descriptor only: the child keeps the socket, no FIN goes out
+                InetSocketAddress serverSide = s.localAddress();
                 s.close(CloseMode.RELEASE);
+                assertEquals("still held by pid " + pid + " fd 3 (/bin/sleep 30)",
+                        SocketOwners.stillHeldAfterClose(inode, serverSide, c.localAddress()).orElseThrow(),
+                        "what the RELEASE outcome will say after \"FIN not sent: \"");
                 Kernel.sleep(100);
                 TcpEntry still = TcpTable.lookup(l.localAddress(), c.localAddress()).orElseThrow();
                 assertEquals(inode, still.inode(), "the socket lives on with its inode");
@@ -89,6 +93,24 @@ class SocketOwnersTest {
             assertEquals("CLOSE-WAIT", Kernel.awaitState(c.localAddress().getPort(), l.localAddress().getPort(),
                     "CLOSE-WAIT", 5000));
             assertTrue(SocketOwners.of(inode).holders().isEmpty());
+        }
+    }
+
+    @Test
+    void afterALastCloseNobodyHoldsTheSocketButADupDoes() throws Exception {
+        try (TcpListener l = TcpListener.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+                TcpSocket c = TcpSocket.connect(l.localAddress(), T)) {
+            TcpSocket s = l.accept(T);
+            TcpSocket dup = s.dup();
+            long inode = SocketOwners.inodeOf(s.fd()).orElseThrow();
+            InetSocketAddress local = s.localAddress();
+            int dupFd = dup.fd();
+            s.close(CloseMode.RELEASE);
+            assertEquals("still held by pid " + SocketOwners.selfPid() + " fd " + dupFd + " (",
+                    SocketOwners.stillHeldAfterClose(inode, local, c.localAddress()).orElseThrow()
+                            .replaceAll("\\(.*", "("));
+            dup.close(CloseMode.RELEASE); // the last reference: FIN, and the socket is orphaned (inode 0)
+            assertFalse(SocketOwners.stillHeldAfterClose(inode, local, c.localAddress()).isPresent());
         }
     }
 
