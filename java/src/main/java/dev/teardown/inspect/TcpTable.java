@@ -4,7 +4,6 @@ import dev.teardown.TcpException;
 import dev.teardown.posix.Os;
 import dev.teardown.posix.SockDiag;
 import java.io.UncheckedIOException;
-import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
@@ -242,9 +241,5 @@ public final class TcpTable {
         } catch (UnknownHostException e) {
             throw new AssertionError("4 or 16 bytes are always a valid address", e);
         }
-    }
-
-    static boolean isIpv4(InetAddress a) {
-        return a instanceof Inet4Address;
     }
 }
