@@ -101,6 +101,16 @@ public class TcpTableBenchmark {
         return TcpTable.snapshot();
     }
 
+    /** As {@link #sockDiagSnapshot}, and every entry's two InetSocketAddress built (they are made on first use). */
+    @Benchmark
+    public int sockDiagSnapshotWithAddresses(InNamespace in) {
+        int h = 0;
+        for (TcpEntry e : TcpTable.snapshot()) {
+            h += e.local().hashCode() + e.remote().hashCode();
+        }
+        return h;
+    }
+
     @Benchmark
     public Map<TcpState, Integer> sockDiagCounts(InNamespace in) {
         return TcpTable.counts();
