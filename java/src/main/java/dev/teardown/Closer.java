@@ -5,6 +5,12 @@ import dev.teardown.posix.Errno;
 import dev.teardown.posix.Libc;
 import dev.teardown.posix.Os;
 import dev.teardown.CloseOutcome.Sent;
+import dev.teardown.inspect.AllocationSites;
+import dev.teardown.inspect.SocketOwners;
+import dev.teardown.inspect.TeardownJfr;
+import dev.teardown.posix.Sockaddr;
+import java.net.InetSocketAddress;
+import java.util.Optional;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -16,12 +22,26 @@ final class Closer {
 
     private static final int[] LINGER_ZERO = {1, 0};
 
-    static CloseOutcome close(Descriptor d, SharedSocket shared, CloseMode mode, long startNanos) {
-        int fd = d.fd;
+    static CloseOutcome close(Descriptor d, SharedSocket shared, CloseMode mode, long startNanos, InetSocketAddress remote) {
+        boolean jfr = TeardownJfr.closeEventsEnabled(); // a volatile read unless a recording is on
+        InetSocketAddress local = jfr ? localAddress(d.fd) : null;
         boolean last = shared.references.get() == 1;
+        if (last) {
+            AllocationSites.forget(d.fd); // nothing to do unless allocation tracking is on
+        }
+        CloseOutcome o = apply(d, shared, mode, last, startNanos, remote);
+        if (jfr) {
+            TeardownJfr.closed(o, local, remote);
+        }
+        return o;
+    }
+
+    private static CloseOutcome apply(Descriptor d, SharedSocket shared, CloseMode mode, boolean last, long startNanos,
+            InetSocketAddress remote) {
+        int fd = d.fd;
         switch (mode.kind()) {
             case RELEASE:
-                return release(d, shared, mode, last, startNanos);
+                return release(d, shared, mode, last, startNanos, remote);
             case SHUTDOWN: {
                 boolean finNow = !shared.outputShutdown;
                 Libc.shutdown(fd, Os.SHUT_RDWR); // ENOTCONN after a reset is fine: nothing to send
@@ -45,9 +65,26 @@ final class Closer {
         }
     }
 
-    private static CloseOutcome release(Descriptor d, SharedSocket shared, CloseMode mode, boolean last, long start) {
+    private static CloseOutcome release(Descriptor d, SharedSocket shared, CloseMode mode, boolean last, long start,
+            InetSocketAddress remote) {
         int unread = last ? unread(d.fd) : 0;
+        // teardown's count says this is the last reference. A descriptor teardown does not know about can only
+        // exist if someone cleared close-on-exec (and a child inherited it) or dup'ed the number behind our back;
+        // look for holders then, or when allocation tracking asks for diagnostics. One fcntl otherwise.
+        long inode = 0;
+        InetSocketAddress local = null;
+        if (last && remote != null && (AllocationSites.isEnabled() || !closeOnExec(d.fd))) {
+            inode = SocketOwners.inodeOf(d.fd).orElse(0);
+            local = localAddress(d.fd);
+        }
         int left = finish(d, shared);
+        if (inode > 0 && left == 0) {
+            Optional<String> held = SocketOwners.stillHeldAfterClose(inode, local, remote);
+            if (held.isPresent()) {
+                return outcome(mode, Sent.NOTHING, 0, 0, false, false, 0, start, "FIN not sent: " + held.get()
+                        + " (a descriptor teardown did not create: close-on-exec was cleared, or the number was dup'ed)");
+            }
+        }
         if (left > 0) {
             return outcome(mode, Sent.NOTHING, left, 0, false, false, 0, start,
                     "FIN not sent: " + left + " other reference" + (left == 1 ? "" : "s") + " still open" + children(shared));
@@ -173,6 +210,17 @@ final class Closer {
         }
         return outcome(mode, finBefore ? Sent.NOTHING : Sent.FIN, left, 0, false, false, 0, start,
                 "all data acknowledged; FIN sent with SO_LINGER {1," + seconds + "}");
+    }
+
+    private static boolean closeOnExec(int fd) {
+        int fl = Libc.fcntl(fd, Os.F_GETFD, 0);
+        return fl < 0 || (fl & Os.FD_CLOEXEC) != 0;
+    }
+
+    private static InetSocketAddress localAddress(int fd) {
+        byte[] sa = new byte[Sockaddr.MAX_LEN];
+        int[] len = {sa.length};
+        return Libc.getsockname(fd, sa, len) < 0 ? null : Sockaddr.decode(sa, len[0]);
     }
 
     /** Bytes waiting in the receive queue, which make the last close(2) send RST. */

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.teardown.CloseMode;
 import dev.teardown.TcpListener;
 import dev.teardown.TcpSocket;
-import dev.teardown.posix.DiagSpawn;
+import dev.teardown.testing.ForeignSpawn;
 import dev.teardown.posix.Libc;
 import dev.teardown.testing.Kernel;
 import dev.teardown.testing.Requirements;
@@ -70,7 +70,7 @@ class SocketOwnersTest {
             long inode = SocketOwners.inodeOf(fd).orElseThrow();
             long self = SocketOwners.selfPid();
             // posix_spawn with dup2(fd, 3): the child's fd 3 is not close-on-exec, so sleep inherits the socket
-            int pid = DiagSpawn.spawnWithDescriptor(fd, 3, "/bin/sleep", "30");
+            int pid = ForeignSpawn.spawnWithDescriptor(fd, 3, "/bin/sleep", "30");
             assertTrue(pid > 0, "posix_spawn failed: errno " + -pid);
             try {
                 SocketOwners o = SocketOwners.of(inode);
@@ -94,7 +94,7 @@ class SocketOwnersTest {
                 assertEquals("still held by pid " + pid + " fd 3 (/bin/sleep 30)",
                         SocketOwners.stillHeldBy(inode, self, fd).orElseThrow());
             } finally {
-                assertEquals(0, DiagSpawn.killAndReap(pid));
+                assertEquals(0, ForeignSpawn.killAndReap(pid));
             }
             // the last holder is gone: now the FIN goes out
             assertEquals("CLOSE-WAIT", Kernel.awaitState(c.localAddress().getPort(), l.localAddress().getPort(),
