@@ -87,7 +87,9 @@ class FaultTest {
             // the whole payload fits in the send buffer: write returns at once, and the graceful close is what
             // has to see it through the loss
             Net.Bg<Received> reader = Net.background("reader", () -> {
-                Received r = Transfer.readToEnd(c.server(), p, 16 * 1024, 0, Duration.ofSeconds(30));
+                // the reader outwaits the writer's deadline: if the loss stalls the transfer (the RTO doubles with
+                // each lost retransmission), the writer's close must be the one to give up, and say so
+                Received r = Transfer.readToEnd(c.server(), p, 16 * 1024, 0, Duration.ofSeconds(60));
                 c.server().close(CloseMode.RELEASE); // our FIN, which the writer's graceful close waits for
                 return r;
             });
@@ -95,10 +97,10 @@ class FaultTest {
             long t0 = System.nanoTime();
             c.client().write(p.direct());
             TcpSocket view = c.client().dup(); // to read TCP_INFO after the close
-            CloseOutcome o = c.client().close(CloseMode.graceful(Duration.ofSeconds(40)));
+            CloseOutcome o = c.client().close(CloseMode.graceful(Duration.ofSeconds(20)));
             TcpInfo info = TcpInfo.of(view.fd());
             view.close(CloseMode.RELEASE);
-            Received r = reader.get(45_000);
+            Received r = reader.get(65_000);
             long retrans = info.totalRetransmits();
             long dropped = droppedPackets(lab.a()) + droppedPackets(lab.b());
             System.out.printf("fault (a) 20%% loss: 256 KiB in %d ms, %d packets dropped, %d segments retransmitted;"
@@ -106,7 +108,9 @@ class FaultTest {
             assertTrue(dropped > 20, "the loss rules dropped packets: " + dropped);
             assertTrue(retrans > 0, "the sender retransmitted");
             assertDeliveredOrSaysDeadline(p, o, r);
-            assertFalse(o.deadlineExpired(), "40 s is plenty for 256 KiB at 20% loss: " + o);
+            if (o.deadlineExpired()) {
+                assertTrue(r.end() instanceof ConnectionResetException, "the reader learns of the reset: " + r);
+            }
         }
         assertEquals(fds, Kernel.awaitOpenFds(fds, 5000), "descriptors leaked: " + Net.fdLinks());
     }
@@ -126,6 +130,7 @@ class FaultTest {
             // plenty of time: every byte arrives, and the close waited for it
             try (Conn c = Conn.open(lab)) {
                 Net.Bg<Received> reader = readThenClose(c.server(), p);
+                c.client().setOption(TcpOption.SO_SNDBUF, 2 << 20); // all of it queued when the close starts
                 c.client().write(p.direct());
                 CloseOutcome o = c.client().close(CloseMode.graceful(Duration.ofSeconds(20)));
                 Received r = reader.get(25_000);
@@ -133,13 +138,14 @@ class FaultTest {
                 assertTrue(r.complete(p), "every byte delivered: " + r);
                 assertEquals(Sent.FIN, o.sent(), o.toString());
                 assertFalse(o.deadlineExpired());
-                assertTrue(o.elapsed().toMillis() > 200, "the close waited for the data in flight: " + o);
+                assertTrue(o.elapsed().toMillis() > 1000, "the close waited for the data in flight: " + o);
             }
 
             // too little time: the close stops at its deadline, says so, and the reader holds an exact prefix
             try (Conn c = Conn.open(lab)) {
                 Payload big = Payload.random(2 << 20, 3);
                 Net.Bg<Received> reader = readThenClose(c.server(), big);
+                c.client().setOption(TcpOption.SO_SNDBUF, 4 << 20);
                 c.client().write(big.direct());
                 long t0 = System.nanoTime();
                 CloseOutcome o = c.client().close(CloseMode.graceful(ms(300)));
@@ -264,8 +270,13 @@ class FaultTest {
             TcpSocket view = c.client().dup(); // keeps the socket readable after the close
             CloseOutcome o = c.client().close(CloseMode.SHUTDOWN);
             assertEquals(Sent.FIN, o.sent(), o.toString());
-            Net.sleepMillis(1600); // FIN resent at about 0.2, 0.4, 0.8 s
+            // the FIN is resent at about 0.2, 0.4, 0.8 s (more if the RTO is larger)
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(8);
             TcpInfo info = TcpInfo.of(view.fd());
+            while (info.totalRetransmits() < 2 && System.nanoTime() < until) {
+                Net.sleepMillis(50);
+                info = TcpInfo.of(view.fd());
+            }
             String ours = lab.a().state(cport, c.serverPort());
             String theirs = lab.b().state(c.serverPort(), cport);
             System.out.printf("fault (d) dropped FIN: ss says %s here and %s at the peer; TCP_INFO: state %s,"

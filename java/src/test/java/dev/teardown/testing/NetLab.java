@@ -55,6 +55,10 @@ public final class NetLab implements AutoCloseable {
             nb.run("ip", "link", "set", vethB, "gso_max_segs", "1", "gso_max_size", "1500");
             na.run("ip", "link", "set", vethA, "up");
             nb.run("ip", "link", "set", vethB, "up");
+            // the kernel activates a link's qdisc a moment after "up" (linkwatch): a SYN sent before that is dropped,
+            // retried after 1 s, and leaves the connection with a 3 s RTO
+            awaitUp(na, vethA);
+            awaitUp(nb, vethB);
         } catch (Exception | Error e) {
             if (na != null) {
                 na.close();
@@ -66,6 +70,17 @@ public final class NetLab implements AutoCloseable {
         }
         a = na;
         b = nb;
+    }
+
+    private static void awaitUp(Ns ns, String link) throws Exception {
+        long end = System.nanoTime() + 5_000_000_000L;
+        String state;
+        while (!(state = ns.run("ip", "-o", "link", "show", "dev", link)).contains("state UP")) {
+            if (System.nanoTime() > end) {
+                throw new IllegalStateException(link + " in " + ns.name() + " is " + state + ", not up");
+            }
+            Thread.sleep(10);
+        }
     }
 
     /** Creates the two namespaces and the link; the caller must {@link #close()} it (try-with-resources). */
