@@ -43,15 +43,18 @@ final class Closer {
             case RELEASE:
                 return release(d, shared, mode, last, startNanos, remote);
             case SHUTDOWN: {
-                boolean finNow = !shared.outputShutdown;
-                Libc.shutdown(fd, Os.SHUT_RDWR); // ENOTCONN after a reset is fine: nothing to send
+                // ENOTCONN: the kernel already ended the connection (a reset); nothing is sent
+                boolean finBefore = shared.outputShutdown;
+                boolean ended = Libc.shutdown(fd, Os.SHUT_RDWR) < 0 && Libc.errno() == Errno.ENOTCONN && !finBefore;
+                boolean finNow = !finBefore && !ended;
                 shared.outputShutdown = true;
                 shared.inputShutdown = true;
                 int unread = last ? unread(fd) : 0;
                 int left = finish(d, shared);
                 Sent sent = unread > 0 ? Sent.FIN_THEN_RST : finNow ? Sent.FIN : Sent.NOTHING;
                 String detail = unread > 0 ? "FIN sent by shutdown, then RST: " + unread + " unread bytes were discarded"
-                        : finNow ? "FIN sent by shutdown(SHUT_RDWR)" + others(left) : "FIN had already been sent by shutdownOutput";
+                        : finNow ? "FIN sent by shutdown(SHUT_RDWR)" + others(left)
+                        : ended ? ALREADY_ENDED : "FIN had already been sent by shutdownOutput";
                 return outcome(mode, sent, left, 0, false, false, unread, startNanos, detail);
             }
             case ABORT:
@@ -125,8 +128,12 @@ final class Closer {
         int fd = d.fd;
         boolean finNow = !shared.outputShutdown;
         if (finNow) {
-            Libc.shutdown(fd, Os.SHUT_WR);
+            boolean ended = Libc.shutdown(fd, Os.SHUT_WR) < 0 && Libc.errno() == Errno.ENOTCONN;
             shared.outputShutdown = true;
+            if (ended) {
+                int left = finish(d, shared);
+                return outcome(mode, Sent.NOTHING, left, 0, false, false, 0, start, ALREADY_ENDED);
+            }
         }
         long deadline = start + mode.timeoutNanos();
         long limit = mode.maxDrainBytes();
@@ -190,6 +197,15 @@ final class Closer {
                 if (Libc.ioctl(fd, Os.SIOCOUTQ, q) < 0 || q[0] == 0) {
                     break;
                 }
+                if (endedByKernel(fd)) {
+                    // Reset (or timed out) while we waited: the unacknowledged bytes will never be acknowledged,
+                    // and nothing is left to send.
+                    int unacked = q[0];
+                    int left = finish(d, shared);
+                    return outcome(mode, Sent.NOTHING, left, 0, false, false, 0, start,
+                            "nothing sent: the connection was reset by the peer (or timed out) before " + unacked
+                                    + " bytes were acknowledged");
+                }
                 long leftNanos = deadline - System.nanoTime();
                 if (leftNanos <= 0) {
                     return abort(d, shared, mode, true, 0, true, false, start);
@@ -222,6 +238,25 @@ final class Closer {
         int[] len = {sa.length};
         return Libc.getsockname(fd, sa, len) < 0 ? null : Sockaddr.decode(sa, len[0]);
     }
+
+    private static final String ALREADY_ENDED =
+            "nothing sent: the connection had already been reset by the peer (or timed out)";
+
+    /**
+     * True once the kernel has ended the connection (TCP_CLOSE after an RST from the peer or a timeout): poll
+     * reports POLLERR or POLLHUP, and TCP_INFO says CLOSE.
+     */
+    private static boolean endedByKernel(int fd) {
+        int[] pfd = {fd, 0};
+        if (Libc.poll(pfd, 1, 0) <= 0 || ((pfd[1] >>> 16) & (Os.POLLERR | Os.POLLHUP)) == 0 || !Os.LINUX) {
+            return false;
+        }
+        byte[] state = new byte[1];
+        return Libc.getsockopt(fd, Os.IPPROTO_TCP, Os.TCP_INFO, state, new int[] {1}) == 0 && state[0] == TCP_CLOSE;
+    }
+
+    /** TCP_CLOSE in the kernel's state numbering (tcpi_state). */
+    private static final int TCP_CLOSE = 7;
 
     /** Bytes waiting in the receive queue, which make the last close(2) send RST. */
     private static int unread(int fd) {

@@ -63,8 +63,8 @@ public final class TcpInfo {
      * Reads TCP_INFO of descriptor {@code fd}. The caller must keep {@code fd} open for the duration of the
      * call (a closed number may already name another socket).
      *
-     * @throws TcpException naming getsockopt and the errno (EBADF as SocketClosedException, ENOTSOCK,
-     *     EOPNOTSUPP for a non-TCP socket)
+     * @throws TcpException naming getsockopt and the errno (EBADF as SocketClosedException, ENOTSOCK for a
+     *     descriptor that is not a socket, ENOPROTOOPT for a socket that is not TCP)
      * @throws UnsupportedOperationException on a platform without Linux TCP_INFO
      */
     public static TcpInfo of(int fd) throws TcpException {

@@ -114,20 +114,11 @@ final class NetNs implements AutoCloseable {
         if (back < 0) {
             throw new IOException("open own netns: " + Errno.name(Libc.errno()));
         }
-        int fd = TestLibc.open(path(), TestLibc.O_RDONLY | TestLibc.O_CLOEXEC);
-        if (fd < 0) {
-            int e = Libc.errno();
-            Libc.close(back);
-            throw new IOException("open " + path() + ": " + Errno.name(e));
-        }
         try {
-            if (LinuxLibc.setns(fd, Os.CLONE_NEWNET) < 0) {
-                int e = Libc.errno();
-                Libc.close(back);
-                throw new IOException("setns: " + Errno.name(e));
-            }
-        } finally {
-            Libc.close(fd);
+            dev.teardown.testing.NetLab.enter(path());
+        } catch (IOException e) {
+            Libc.close(back);
+            throw e;
         }
         return () -> {
             try {
