@@ -4,10 +4,14 @@ import java.time.Duration;
 
 /**
  * What a {@link TcpSocket#close(CloseMode)} did and what teardown knows about its effect on the
- * wire. teardown counts only the references it made (the original descriptor, its {@link
- * TcpSocket#dup() dups}); a descriptor inherited by a process teardown did not start keeps the
- * socket alive without teardown knowing, so a reported FIN is what the kernel sends if no such
- * holder exists.
+ * wire. teardown counts the references it made: the original descriptor, its {@link TcpSocket#dup()
+ * dups} and the children it handed the socket to ({@link dev.teardown.spawn.ChildProcess}). When a
+ * RELEASE drops the last of those, teardown also looks for holders it did not create if there is a
+ * reason to suspect one (the descriptor had lost close-on-exec, so a child may have inherited it) or
+ * when {@link dev.teardown.inspect.AllocationSites allocation tracking} is on; it then reports
+ * {@link Sent#NOTHING} with a detail such as {@code FIN not sent: still held by pid 4242 fd 5 (python3
+ * worker.py)}. A number dup'ed behind teardown's back while close-on-exec stayed set is not looked for
+ * on the fast path, so a reported FIN is what the kernel sends if no such holder exists.
  */
 public final class CloseOutcome {
     /** What the close put on the wire. */

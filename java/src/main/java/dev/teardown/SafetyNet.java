@@ -1,5 +1,7 @@
 package dev.teardown;
 
+import dev.teardown.inspect.AllocationSites;
+import dev.teardown.inspect.SocketOwners;
 import java.lang.ref.Cleaner;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -52,16 +54,27 @@ public final class SafetyNet {
                 return; // closed explicitly: the normal case
             }
             d.awaitExclusive();
+            String site = "";
+            if (AllocationSites.isEnabled()) {
+                java.util.OptionalLong ino = SocketOwners.inodeOf(d.fd);
+                if (ino.isPresent()) {
+                    site = AllocationSites.siteOf(ino.getAsLong()).map(t -> {
+                        java.io.StringWriter w = new java.io.StringWriter();
+                        t.printStackTrace(new java.io.PrintWriter(w));
+                        return "\nallocated at: " + w;
+                    }).orElse("");
+                }
+            }
             String outcome;
             if (shared != null) {
-                outcome = Closer.close(d, shared, CloseMode.RELEASE, System.nanoTime()).detail();
+                outcome = Closer.close(d, shared, CloseMode.RELEASE, System.nanoTime(), null).detail();
             } else {
                 d.closeFd();
                 outcome = "listener closed";
             }
             COLLECTED.incrementAndGet();
             LOG.log(System.Logger.Level.WARNING, "teardown: " + what + subject + " (fd " + d.fd
-                    + ") was never closed; the safety net released it: " + outcome);
+                    + ") was never closed; the safety net released it: " + outcome + site);
         }
     }
 }

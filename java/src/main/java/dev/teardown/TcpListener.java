@@ -1,5 +1,6 @@
 package dev.teardown;
 
+import dev.teardown.inspect.AllocationSites;
 import dev.teardown.posix.Errno;
 import dev.teardown.posix.Libc;
 import dev.teardown.posix.LinuxLibc;
@@ -153,6 +154,7 @@ public final class TcpListener implements AutoCloseable {
                 len[0] = sa.length;
                 int cfd = Os.LINUX ? LinuxLibc.accept4(fd, sa, len, Os.SOCK_CLOEXEC) : Libc.accept(fd, sa, len);
                 if (cfd >= 0) {
+                    AllocationSites.record(cfd);
                     if (!Os.LINUX) {
                         // BSD accept inherits the listener's O_NONBLOCK and has no SOCK_CLOEXEC.
                         Libc.fcntl(cfd, Os.F_SETFD, Os.FD_CLOEXEC);

@@ -1,5 +1,9 @@
 package dev.teardown;
 
+import dev.teardown.inspect.AllocationSites;
+import dev.teardown.inspect.PeerCheck;
+import dev.teardown.inspect.TcpInfo;
+import dev.teardown.inspect.TcpState;
 import dev.teardown.posix.Buffers;
 import dev.teardown.posix.Errno;
 import dev.teardown.posix.Libc;
@@ -99,6 +103,7 @@ public final class TcpSocket implements AutoCloseable {
         Os.requireSupported();
         int fd = Sockets.open(Sockaddr.family(remote.getAddress()), "connect to ", remote);
         Descriptor d = new Descriptor(fd, "socket");
+        AllocationSites.record(fd);
         TcpSocket s = new TcpSocket(d, new SharedSocket(), remote, CloseMode.RELEASE);
         boolean ok = false;
         try {
@@ -375,6 +380,43 @@ public final class TcpSocket implements AutoCloseable {
         return d.fd;
     }
 
+    /**
+     * getsockopt(TCP_INFO): the kernel's view of this connection (state, rtt, retransmits, queues...).
+     * Fields the running kernel does not fill are absent, not zero.
+     */
+    public TcpInfo tcpInfo() throws TcpException {
+        int fd = d.acquire("tcpInfo");
+        try {
+            return TcpInfo.of(fd);
+        } finally {
+            d.release();
+        }
+    }
+
+    /** The TCP state of this connection (from TCP_INFO), e.g. CLOSE_WAIT once the peer has sent FIN. */
+    public TcpState state() throws TcpException {
+        int fd = d.acquire("state");
+        try {
+            return TcpInfo.stateOf(fd);
+        } finally {
+            d.release();
+        }
+    }
+
+    /**
+     * True if the peer has sent FIN (poll with POLLRDHUP, zero timeout: never blocks, reads nothing), even
+     * while data it sent before is still unread. A peer that closed is the first step of a CLOSE_WAIT leak:
+     * finish reading and close.
+     */
+    public boolean isPeerClosed() throws TcpException {
+        int fd = d.acquire("isPeerClosed");
+        try {
+            return PeerCheck.isPeerClosed(fd);
+        } finally {
+            d.release();
+        }
+    }
+
     /** True until {@link #close(CloseMode)} or {@link #close()} has been called. */
     public boolean isOpen() {
         return d.isOpen();
@@ -431,7 +473,7 @@ public final class TcpSocket implements AutoCloseable {
             return CloseOutcome.alreadyClosed(mode, shared.references.get());
         }
         d.awaitExclusive();
-        CloseOutcome o = Closer.close(d, shared, mode, start);
+        CloseOutcome o = Closer.close(d, shared, mode, start, remote);
         cleanable.clean(); // deregisters: the action sees the handle closed and does nothing
         return o;
     }
@@ -466,7 +508,7 @@ public final class TcpSocket implements AutoCloseable {
             executor.execute(() -> {
                 try {
                     d.awaitExclusive();
-                    f.complete(Closer.close(d, shared, mode, start));
+                    f.complete(Closer.close(d, shared, mode, start, remote));
                     cleanable.clean();
                 } catch (Throwable t) {
                     f.completeExceptionally(t);
@@ -475,7 +517,7 @@ public final class TcpSocket implements AutoCloseable {
         } catch (RuntimeException rejected) {
             // The executor refused: close here rather than leak the descriptor.
             d.awaitExclusive();
-            f.complete(Closer.close(d, shared, mode, start));
+            f.complete(Closer.close(d, shared, mode, start, remote));
         }
         return f;
     }

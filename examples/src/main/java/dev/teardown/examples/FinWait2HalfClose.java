@@ -3,7 +3,6 @@ package dev.teardown.examples;
 import dev.teardown.CloseMode;
 import dev.teardown.TcpOption;
 import java.time.Duration;
-import java.util.Map;
 
 /**
  * After shutdownOutput with the socket still held, FIN_WAIT2 has no timer: it outlives tcp_fin_timeout
@@ -24,17 +23,12 @@ final class FinWait2HalfClose implements Scenario {
 
     @Override
     public Verdict run(Timeline outer) throws Exception {
-        String why = Netns.unavailableReason();
-        if (why == null) {
-            outer.say("in a private network namespace with net.ipv4.tcp_fin_timeout=" + SECONDS);
-            return Netns.run(Map.of("net.ipv4.tcp_fin_timeout", String.valueOf(SECONDS)), () -> {
-                try (Timeline t = new Timeline(System.out)) {
-                    return show(t, SECONDS);
-                }
-            });
+        Verdict v = Netns.withFinTimeout(outer, SECONDS, t -> show(t, SECONDS));
+        if (v != null) {
+            return v;
         }
         int timeout = Integer.parseInt(Netns.sysctl("net.ipv4.tcp_fin_timeout"));
-        outer.say("no namespace (" + why + "): comparing against the host's tcp_fin_timeout=" + timeout
+        outer.say("comparing against the host's tcp_fin_timeout=" + timeout
                 + " s would take too long; waiting " + (SECONDS * 2) + " s to show the held FIN_WAIT2 has no timer");
         return show(outer, SECONDS);
     }

@@ -4,7 +4,6 @@ import dev.teardown.CloseMode;
 import dev.teardown.CloseOutcome;
 import dev.teardown.TcpOption;
 import java.time.Duration;
-import java.util.Map;
 
 /**
  * An orphaned FIN_WAIT2 (we closed, the peer never sends its FIN) lives tcp_fin_timeout, or TCP_LINGER2
@@ -25,16 +24,11 @@ final class FinWait2Orphan implements Scenario {
 
     @Override
     public Verdict run(Timeline outer) throws Exception {
-        String why = Netns.unavailableReason();
-        if (why == null) {
-            outer.say("in a private network namespace with net.ipv4.tcp_fin_timeout=" + SECONDS);
-            return Netns.run(Map.of("net.ipv4.tcp_fin_timeout", String.valueOf(SECONDS)), () -> {
-                try (Timeline t = new Timeline(System.out)) {
-                    return show(t, false);
-                }
-            });
+        Verdict v = Netns.withFinTimeout(outer, SECONDS, t -> show(t, false));
+        if (v != null) {
+            return v;
         }
-        outer.say("no namespace (" + why + "): using TCP_LINGER2=" + SECONDS + " s on the closing socket instead");
+        outer.say("using TCP_LINGER2=" + SECONDS + " s on the closing socket instead");
         return show(outer, true);
     }
 

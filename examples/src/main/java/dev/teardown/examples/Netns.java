@@ -61,6 +61,30 @@ final class Netns {
         }
     }
 
+    /** A scenario body that runs on a given timeline. */
+    interface Body {
+        Verdict run(Timeline t) throws Exception;
+    }
+
+    /**
+     * As root: runs {@code body} in a fresh namespace where net.ipv4.tcp_fin_timeout is {@code seconds}, on a
+     * timeline of its own (the sampler must live in that namespace). Otherwise prints why not and returns null,
+     * and the caller runs its fallback.
+     */
+    static Verdict withFinTimeout(Timeline outer, int seconds, Body body) throws Exception {
+        String why = unavailableReason();
+        if (why != null) {
+            outer.say("no private network namespace (" + why + ")");
+            return null;
+        }
+        outer.say("in a private network namespace with net.ipv4.tcp_fin_timeout=" + seconds);
+        return run(Map.of("net.ipv4.tcp_fin_timeout", String.valueOf(seconds)), () -> {
+            try (Timeline t = new Timeline(System.out)) {
+                return body.run(t);
+            }
+        });
+    }
+
     /** Reads a sysctl in the calling thread's namespace. */
     static String sysctl(String name) throws IOException {
         return Files.readString(Paths.get("/proc/sys/" + name.replace('.', '/'))).trim();

@@ -24,7 +24,7 @@ final class JdkChannels {
             return f;
         } catch (RuntimeException e) { // InaccessibleObjectException, SecurityException
             return "reading the descriptor of a JDK SocketChannel needs the JVM option " + FLAG
-                    + " (or =your.module on the module path); this JVM was started without it: " + e.getMessage();
+                    + " (with teardown on the module path: java.base/sun.nio.ch=dev.teardown); this JVM was started without it: " + e.getMessage();
         } catch (ReflectiveOperationException e) {
             return "this JDK (" + System.getProperty("java.version") + ") has no sun.nio.ch.SocketChannelImpl.fdVal: "
                     + e;

@@ -20,11 +20,16 @@ public final class PeerCheck {
      * already queued. Also true after a local {@code shutdown(SHUT_RD)}, which sets the same kernel flag.
      * The caller must keep {@code fd} open for the duration of the call.
      *
-     * @throws TcpException with EBADF (as SocketClosedException) if {@code fd} is not open
+     * A descriptor that is not a socket (a file, a pipe) reads as not closed: poll cannot tell.
+     *
+     * @throws TcpException with EBADF (as SocketClosedException) if {@code fd} is not open or negative
      */
     public static boolean isPeerClosed(int fd) throws TcpException {
         if (Os.POLLRDHUP == 0) {
             throw new UnsupportedOperationException("POLLRDHUP is Linux-only; this is " + Os.KIND);
+        }
+        if (fd < 0) {
+            throw TcpException.of("poll(POLLRDHUP) fd " + fd, Errno.EBADF); // poll(2) would ignore it silently
         }
         int[] pfd = {fd, Os.POLLRDHUP & 0xffff};
         for (;;) {

@@ -3,7 +3,6 @@ package dev.teardown.inspect;
 import java.io.FileInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -181,8 +180,10 @@ final class ProcNetTcp {
                 state = TcpState.SYN_RECV;
             }
             int retrans = (int) (tr == 1 ? retrnsmt : tr == 2 || tr == 4 ? probes : 0);
-            out.add(new TcpEntry(v6, new InetSocketAddress(TcpTable.address(la, n), lport),
-                    new InetSocketAddress(TcpTable.address(ra, n), rport), state, TcpTimer.of(tr),
+            byte[] addresses = new byte[2 * n];
+            System.arraycopy(la, 0, addresses, 0, n);
+            System.arraycopy(ra, 0, addresses, n, n);
+            out.add(new TcpEntry(v6, addresses, lport, rport, state, TcpTimer.of(tr),
                     tr == 0 ? 0 : ticks * 10, retrans, rx, state == TcpState.LISTEN ? 0 : tx, uid, inode));
         }
     }

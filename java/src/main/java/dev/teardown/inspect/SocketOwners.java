@@ -1,6 +1,7 @@
 package dev.teardown.inspect;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryStream;
@@ -209,6 +210,36 @@ public final class SocketOwners {
      */
     public static Optional<String> stillHeldBy(long inode, long excludePid, int excludeFd) {
         return of(inode).describeOthers(excludePid, excludeFd);
+    }
+
+    /**
+     * After this process closed its descriptor of a connection: "still held by pid 4242 fd 5 (python3
+     * worker.py)" if the socket lives on because another descriptor still refers to it, empty if it does not
+     * (then the close was the last reference and the kernel sent FIN or RST). The cheap part runs first: one
+     * sock_diag lookup of ({@code local}, {@code remote}) in the calling thread's namespace, which still finds
+     * the socket with {@code inode} only while someone holds it (an orphan's inode is 0). Only then is
+     * {@code /proc} scanned for the holders. If none can be named (they are in processes this one cannot read),
+     * the line says so.
+     *
+     * @param inode the socket's inode, from {@link #inodeOf(int)} before the close
+     * @param local the connection's local address, from getsockname before the close
+     * @param remote the peer's address
+     */
+    public static Optional<String> stillHeldAfterClose(long inode, InetSocketAddress local, InetSocketAddress remote) {
+        if (inode <= 0 || local == null || remote == null) {
+            return Optional.empty();
+        }
+        Optional<TcpEntry> e = TcpTable.lookup(local, remote);
+        if (e.isEmpty() || e.get().inode() != inode) {
+            return Optional.empty();
+        }
+        SocketOwners o = of(inode);
+        Optional<String> line = describe(o.holders, o.unreadable);
+        if (line.isPresent()) {
+            return line;
+        }
+        return Optional.of("still held by another descriptor"
+                + (o.unreadable > 0 ? " in one of " + o.unreadable + " processes that could not be read" : ""));
     }
 
     /** Scans one process; false if its descriptor table could not be read. */

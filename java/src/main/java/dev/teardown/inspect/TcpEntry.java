@@ -1,9 +1,11 @@
 package dev.teardown.inspect;
 
 import java.net.Inet6Address;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
 import java.time.Duration;
-import java.util.Objects;
+import java.util.Arrays;
 
 /**
  * One socket of the kernel's TCP table, as sock_diag ({@code inet_diag_msg}) or {@code /proc/net/tcp{,6}}
@@ -15,8 +17,10 @@ import java.util.Objects;
  */
 public final class TcpEntry {
     private final boolean ipv6;
-    private final InetSocketAddress local;
-    private final InetSocketAddress remote;
+    /** Local then remote address, network order: 4 + 4 bytes, or 16 + 16 for AF_INET6. */
+    private final byte[] addresses;
+    private final int localPort;
+    private final int remotePort;
     private final TcpState state;
     private final TcpTimer timer;
     private final long timerMillis;
@@ -25,12 +29,17 @@ public final class TcpEntry {
     private final long sendQueue;
     private final long uid;
     private final long inode;
+    // Built on first use: a dump of 40,000 sockets should not allocate 160,000 address objects nobody reads.
+    private InetSocketAddress local;
+    private InetSocketAddress remote;
 
-    TcpEntry(boolean ipv6, InetSocketAddress local, InetSocketAddress remote, TcpState state, TcpTimer timer,
+    /** {@code addresses}: local then remote, network order, 8 or 32 bytes; the entry keeps the array. */
+    TcpEntry(boolean ipv6, byte[] addresses, int localPort, int remotePort, TcpState state, TcpTimer timer,
             long timerMillis, int retransmits, long receiveQueue, long sendQueue, long uid, long inode) {
         this.ipv6 = ipv6;
-        this.local = local;
-        this.remote = remote;
+        this.addresses = addresses;
+        this.localPort = localPort;
+        this.remotePort = remotePort;
         this.state = state;
         this.timer = timer;
         this.timerMillis = timerMillis;
@@ -41,14 +50,45 @@ public final class TcpEntry {
         this.inode = inode;
     }
 
+    private InetSocketAddress address(int offset, int port) {
+        int n = addresses.length / 2;
+        byte[] a = new byte[n];
+        System.arraycopy(addresses, offset, a, 0, n);
+        try {
+            return new InetSocketAddress(InetAddress.getByAddress(a), port);
+        } catch (UnknownHostException e) {
+            throw new AssertionError("4 or 16 bytes are always a valid address", e);
+        }
+    }
+
     /** The local address and port (wildcard address for a listener bound to any). */
     public InetSocketAddress local() {
-        return local;
+        InetSocketAddress a = local;
+        if (a == null) {
+            a = address(0, localPort);
+            local = a;
+        }
+        return a;
     }
 
     /** The peer's address and port (wildcard and port 0 for a listener). */
     public InetSocketAddress remote() {
-        return remote;
+        InetSocketAddress a = remote;
+        if (a == null) {
+            a = address(addresses.length / 2, remotePort);
+            remote = a;
+        }
+        return a;
+    }
+
+    /** The local port. */
+    public int localPort() {
+        return localPort;
+    }
+
+    /** The peer's port (0 for a listener). */
+    public int remotePort() {
+        return remotePort;
     }
 
     /**
@@ -116,7 +156,7 @@ public final class TcpEntry {
 
     /** True if this entry's local or remote port is {@code port}. */
     public boolean hasPort(int port) {
-        return local.getPort() == port || remote.getPort() == port;
+        return localPort == port || remotePort == port;
     }
 
     /** An address as ss prints it: {@code 127.0.0.1:80}, {@code [::1]:80}. */
@@ -133,7 +173,7 @@ public final class TcpEntry {
     @Override
     public String toString() {
         StringBuilder b = new StringBuilder(state.ssName()).append(' ').append(receiveQueue).append(' ')
-                .append(sendQueue).append(' ').append(format(local)).append(' ').append(format(remote));
+                .append(sendQueue).append(' ').append(format(local())).append(' ').append(format(remote()));
         if (timer != TcpTimer.OFF) {
             b.append(" timer:(").append(timer.ssName()).append(',').append(timerMillis).append("ms,")
                     .append(retransmits).append(')');
@@ -143,14 +183,14 @@ public final class TcpEntry {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof TcpEntry e && e.ipv6 == ipv6 && e.local.equals(local) && e.remote.equals(remote)
-                && e.state == state && e.timer == timer && e.timerMillis == timerMillis
+        return o instanceof TcpEntry e && e.ipv6 == ipv6 && e.localPort == localPort && e.remotePort == remotePort
+                && Arrays.equals(e.addresses, addresses) && e.state == state && e.timer == timer && e.timerMillis == timerMillis
                 && e.retransmits == retransmits && e.receiveQueue == receiveQueue && e.sendQueue == sendQueue
                 && e.uid == uid && e.inode == inode;
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(local, remote, state, inode);
+        return ((Arrays.hashCode(addresses) * 31 + localPort) * 31 + remotePort) * 31 + state.hashCode() + Long.hashCode(inode);
     }
 }

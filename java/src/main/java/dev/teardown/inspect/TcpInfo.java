@@ -27,7 +27,8 @@ import java.util.OptionalLong;
  * that is empty when the running kernel did not fill it, never a zero standing in for "unknown".
  *
  * <p><b>JDK channels.</b> {@link #of(SocketChannel)} reads a JDK channel's descriptor by reflection, which
- * needs the JVM option {@code --add-opens java.base/sun.nio.ch=ALL-UNNAMED}; without it the call fails
+ * needs the JVM option {@code --add-opens java.base/sun.nio.ch=ALL-UNNAMED} ({@code =dev.teardown} when teardown
+ * is on the module path); without it the call fails
  * with an {@link IllegalStateException} that names the option. It only reads: the descriptor is never
  * closed or changed.
  *
@@ -62,8 +63,8 @@ public final class TcpInfo {
      * Reads TCP_INFO of descriptor {@code fd}. The caller must keep {@code fd} open for the duration of the
      * call (a closed number may already name another socket).
      *
-     * @throws TcpException naming getsockopt and the errno (EBADF as SocketClosedException, ENOTSOCK,
-     *     EOPNOTSUPP for a non-TCP socket)
+     * @throws TcpException naming getsockopt and the errno (EBADF as SocketClosedException, ENOTSOCK for a
+     *     descriptor that is not a socket, ENOPROTOOPT for a socket that is not TCP)
      * @throws UnsupportedOperationException on a platform without Linux TCP_INFO
      */
     public static TcpInfo of(int fd) throws TcpException {

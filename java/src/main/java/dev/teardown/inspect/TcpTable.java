@@ -4,10 +4,7 @@ import dev.teardown.TcpException;
 import dev.teardown.posix.Os;
 import dev.teardown.posix.SockDiag;
 import java.io.UncheckedIOException;
-import java.net.Inet4Address;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumMap;
@@ -228,23 +225,10 @@ public final class TcpTable {
     private static TcpEntry entry(SockDiag.Record r) {
         boolean v6 = r.family == Os.AF_INET6;
         int n = v6 ? 16 : 4;
-        return new TcpEntry(v6, new InetSocketAddress(address(r.localAddress, n), r.localPort),
-                new InetSocketAddress(address(r.remoteAddress, n), r.remotePort), TcpState.of(r.state),
-                TcpTimer.of(r.timer), r.expiresMillis, r.retrans, r.receiveQueue, r.sendQueue, r.uid, r.inode);
-    }
-
-    /** The InetAddress of the first {@code n} bytes of {@code raw} (network order); v4-mapped becomes IPv4. */
-    static InetAddress address(byte[] raw, int n) {
-        byte[] a = new byte[n];
-        System.arraycopy(raw, 0, a, 0, n);
-        try {
-            return InetAddress.getByAddress(a);
-        } catch (UnknownHostException e) {
-            throw new AssertionError("4 or 16 bytes are always a valid address", e);
-        }
-    }
-
-    static boolean isIpv4(InetAddress a) {
-        return a instanceof Inet4Address;
+        byte[] addresses = new byte[2 * n];
+        System.arraycopy(r.localAddress, 0, addresses, 0, n);
+        System.arraycopy(r.remoteAddress, 0, addresses, n, n);
+        return new TcpEntry(v6, addresses, r.localPort, r.remotePort, TcpState.of(r.state), TcpTimer.of(r.timer),
+                r.expiresMillis, r.retrans, r.receiveQueue, r.sendQueue, r.uid, r.inode);
     }
 }

@@ -46,7 +46,8 @@ public final class ChildProcess {
 
     /** A builder for {@code command} (looked up on PATH like execvp). */
     public static Builder builder(String... command) {
-        return builder(List.of(command));
+        // Arrays.asList, not List.of: a null element must reach the check below, not throw NullPointerException
+        return builder(command == null ? null : java.util.Arrays.asList(command));
     }
 
     /** A builder for {@code command} (looked up on PATH like execvp). */

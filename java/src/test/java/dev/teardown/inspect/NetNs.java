@@ -1,6 +1,6 @@
 package dev.teardown.inspect;
 
-import dev.teardown.posix.DiagLibc;
+import dev.teardown.testing.TestLibc;
 import dev.teardown.posix.Errno;
 import dev.teardown.posix.Libc;
 import dev.teardown.posix.LinuxLibc;
@@ -35,7 +35,7 @@ final class NetNs implements AutoCloseable {
                 started.completeExceptionally(new IOException("unshare(CLONE_NEWNET): " + Errno.name(e)));
                 return;
             }
-            started.complete(DiagLibc.gettid());
+            started.complete(TestLibc.gettid());
             while (!closed) {
                 try {
                     tasks.take().run();
@@ -110,24 +110,15 @@ final class NetNs implements AutoCloseable {
      * Moves the calling thread into this namespace (setns); closing the result moves it back.
      */
     AutoCloseable enter() throws IOException {
-        int back = DiagLibc.open("/proc/thread-self/ns/net", DiagLibc.O_RDONLY | DiagLibc.O_CLOEXEC);
+        int back = TestLibc.open("/proc/thread-self/ns/net", TestLibc.O_RDONLY | TestLibc.O_CLOEXEC);
         if (back < 0) {
             throw new IOException("open own netns: " + Errno.name(Libc.errno()));
         }
-        int fd = DiagLibc.open(path(), DiagLibc.O_RDONLY | DiagLibc.O_CLOEXEC);
-        if (fd < 0) {
-            int e = Libc.errno();
-            Libc.close(back);
-            throw new IOException("open " + path() + ": " + Errno.name(e));
-        }
         try {
-            if (LinuxLibc.setns(fd, Os.CLONE_NEWNET) < 0) {
-                int e = Libc.errno();
-                Libc.close(back);
-                throw new IOException("setns: " + Errno.name(e));
-            }
-        } finally {
-            Libc.close(fd);
+            dev.teardown.testing.NetLab.enter(path());
+        } catch (IOException e) {
+            Libc.close(back);
+            throw e;
         }
         return () -> {
             try {

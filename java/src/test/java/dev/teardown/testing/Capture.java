@@ -35,12 +35,16 @@ public final class Capture implements AutoCloseable {
         this.file = file;
     }
 
-    /** Starts capturing TCP segments to or from {@code port} on lo, returning once tcpdump is listening. */
+    /**
+     * Starts capturing TCP segments to or from {@code port} on lo, returning once tcpdump is listening.
+     * {@code --immediate-mode} matters: with TPACKET_V3 libpcap otherwise hands packets over only when a
+     * ring block fills or its 1 s timeout fires, so a capture stopped sooner would record nothing.
+     */
     public static Capture start(int port) throws IOException {
         Requirements.requireRoot("packet capture");
         Requirements.requireCommand("tcpdump");
         Path file = Files.createTempFile("teardown-", ".pcap");
-        Process p = new ProcessBuilder("tcpdump", "-i", "lo", "-n", "-U", "-s", "128", "-w", file.toString(),
+        Process p = new ProcessBuilder("tcpdump", "-i", "lo", "-n", "-U", "--immediate-mode", "-s", "128", "-w", file.toString(),
                 "tcp port " + port).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         BufferedReader err = new BufferedReader(new InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8));
         String line;
@@ -81,24 +85,33 @@ public final class Capture implements AutoCloseable {
         if (segments != null) {
             return segments;
         }
-        Kernel.sleep(300);
-        process.destroy();
-        waitExit(process);
-        String text = Kernel.run("tcpdump", "-r", file.toString(), "-n", "-tt");
+        String text;
+        try {
+            Kernel.sleep(300);
+            process.destroy();
+            waitExit(process);
+            if (process.isAlive()) {
+                process.destroyForcibly();
+            }
+            text = Kernel.run("tcpdump", "-r", file.toString(), "-n", "-tt");
+        } finally {
+            Files.deleteIfExists(file); // also when reading fails: never leave captures behind in /tmp
+        }
         List<Segment> out = new ArrayList<>();
         for (String line : text.split("\n")) {
             // 1700000000.123456 IP 127.0.0.1.41234 > 127.0.0.1.8080: Flags [F.], seq ...
+            // 1700000000.123456 IP6 ::1.41234 > ::1.8080: Flags [R], seq ...
             int flagsAt = line.indexOf("Flags [");
             int gt = line.indexOf(" > ");
             if (flagsAt < 0 || gt < 0) {
                 continue;
             }
             String src = line.substring(0, gt);
-            String dst = line.substring(gt + 3, line.indexOf(':', gt));
+            // the destination ends at ": " (an IPv6 address such as ::1.8080 has colons of its own)
+            String dst = line.substring(gt + 3, line.indexOf(": ", gt));
             String flags = line.substring(flagsAt + 7, line.indexOf(']', flagsAt));
             out.add(new Segment(port(src), port(dst), flags, line));
         }
-        Files.deleteIfExists(file);
         segments = out;
         return out;
     }

@@ -23,8 +23,14 @@ public final class Kernel {
 
     /** Runs {@code ss -tanHo} (all TCP sockets, numeric, with timers) and parses every line. */
     public static List<SsRow> ss() {
+        return ss(null);
+    }
+
+    /** As {@link #ss()}, inside the named network namespace ({@code ip netns exec}); null: this one. */
+    public static List<SsRow> ss(String netns) {
         List<SsRow> rows = new ArrayList<>();
-        for (String line : run("ss", "-tanHo").split("\n")) {
+        String out = netns == null ? run("ss", "-tanHo") : run("ip", "netns", "exec", netns, "ss", "-tanHo");
+        for (String line : out.split("\n")) {
             String[] f = line.trim().split("\\s+", 6);
             if (f.length < 5) {
                 continue;
@@ -44,8 +50,13 @@ public final class Kernel {
 
     /** ss states of the connection(s) from {@code localPort} to {@code peerPort}; empty if none. */
     public static List<String> states(int localPort, int peerPort) {
+        return states(null, localPort, peerPort);
+    }
+
+    /** As {@link #states(int, int)}, inside the named network namespace; null: this one. */
+    public static List<String> states(String netns, int localPort, int peerPort) {
         List<String> out = new ArrayList<>();
-        for (SsRow r : ss()) {
+        for (SsRow r : ss(netns)) {
             if (r.localPort == localPort && r.peerPort == peerPort) {
                 out.add(r.state);
             }
@@ -55,7 +66,12 @@ public final class Kernel {
 
     /** The single ss state of the connection localPort → peerPort, or "GONE" if ss lists none. */
     public static String state(int localPort, int peerPort) {
-        List<String> s = states(localPort, peerPort);
+        return state(null, localPort, peerPort);
+    }
+
+    /** As {@link #state(int, int)}, inside the named network namespace; null: this one. */
+    public static String state(String netns, int localPort, int peerPort) {
+        List<String> s = states(netns, localPort, peerPort);
         return s.isEmpty() ? "GONE" : String.join("+", s);
     }
 
