@@ -71,7 +71,9 @@ class BadInputTest {
             // that only a leak changes the count around the failing call
             assertThrows(TimedOutException.class, () -> pair.listener().accept(ms(1)));
             assertThrows(TimedOutException.class, () -> pair.server().read(ByteBuffer.allocate(1), ms(1)));
+            assertThrows(TimedOutException.class, () -> pair.client().read(ByteBuffer.allocate(1), ms(1)));
             reset = Pair.open(V4);
+            assertThrows(TimedOutException.class, () -> reset.client().read(ByteBuffer.allocate(1), ms(1)));
             reset.server().close(CloseMode.ABORT);
             closed = pair.client().dup();
             closed.close(CloseMode.RELEASE);
