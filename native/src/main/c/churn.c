@@ -377,26 +377,10 @@ int main(int argc, char **argv)
         return 2;
     }
     cfg.variant = (enum variant)variant;
-    if (setvbuf(stdout, NULL, _IOLBF, 0) != 0) {
-        die("setvbuf failed");
-    }
-
     /* Workers never see SIGINT/SIGTERM (they inherit this mask); the main thread waits for them. */
     sigset_t stop_signals;
-    if (sigemptyset(&stop_signals) != 0 || sigaddset(&stop_signals, SIGINT) != 0 ||
-        sigaddset(&stop_signals, SIGTERM) != 0) {
-        die_err("sigset", errno);
-    }
-    int r = pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
-    if (r != 0) {
-        die_err("pthread_sigmask", r);
-    }
-    struct sigaction ign;
-    memset(&ign, 0, sizeof ign);
-    ign.sa_handler = SIG_IGN;
-    if (sigemptyset(&ign.sa_mask) != 0 || sigaction(SIGPIPE, &ign, NULL) != 0) {
-        die_err("sigaction(SIGPIPE)", errno);
-    }
+    setup_stdout_and_signals(&stop_signals);
+    int r;
 
     struct worker *ws = calloc(threads, sizeof *ws);
     if (ws == NULL) {

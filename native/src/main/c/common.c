@@ -1,6 +1,7 @@
 #include "common.h"
 
 #include <arpa/inet.h>
+#include <pthread.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdarg.h>
@@ -186,5 +187,26 @@ void print_listening(int fd)
     format_sockaddr((const struct sockaddr *)&ss, host, sizeof host, &port);
     if (printf("LISTENING %s %u\n", host, port) < 0 || fflush(stdout) != 0) {
         die_err("write stdout", errno);
+    }
+}
+
+void setup_stdout_and_signals(sigset_t *stop_signals)
+{
+    if (setvbuf(stdout, NULL, _IOLBF, 0) != 0) {
+        die("setvbuf failed");
+    }
+    if (sigemptyset(stop_signals) != 0 || sigaddset(stop_signals, SIGINT) != 0 ||
+        sigaddset(stop_signals, SIGTERM) != 0) {
+        die_err("sigset", errno);
+    }
+    int r = pthread_sigmask(SIG_BLOCK, stop_signals, NULL);
+    if (r != 0) {
+        die_err("pthread_sigmask", r);
+    }
+    struct sigaction ign;
+    memset(&ign, 0, sizeof ign);
+    ign.sa_handler = SIG_IGN;
+    if (sigemptyset(&ign.sa_mask) != 0 || sigaction(SIGPIPE, &ign, NULL) != 0) {
+        die_err("sigaction(SIGPIPE)", errno);
     }
 }

@@ -6,6 +6,7 @@
 #define TEARDOWN_COMMON_H
 
 #include <stddef.h>
+#include <signal.h>
 #include <stdint.h>
 #include <sys/socket.h>
 
@@ -57,5 +58,11 @@ int open_listener(const struct endpoint *ep, int backlog, int extra_type_flags);
 
 /* Print "LISTENING <addr> <port>" for a bound socket and flush stdout. Exits on failure. */
 void print_listening(int fd);
+
+/*
+ * Line-buffer stdout, block SIGINT and SIGTERM in this thread (threads started later inherit the mask; the
+ * main thread waits for them with sigwait on *stop_signals) and ignore SIGPIPE. Exits on failure.
+ */
+void setup_stdout_and_signals(sigset_t *stop_signals);
 
 #endif

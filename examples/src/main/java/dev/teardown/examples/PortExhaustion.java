@@ -97,7 +97,9 @@ final class PortExhaustion implements Scenario {
                 t.say("  connect failed: " + exhausted.getMessage());
             }
             if (s == Strategy.CLIENT_FIRST) {
-                v.check(exhausted != null && ok <= 200, "client-first churn ran out of ports (EADDRNOTAVAIL) after at most 200 connections",
+                // About one connection per port: the kernel may squeeze in a few more (a port whose TIME_WAIT it
+                // could reuse for a different 4-tuple), never thousands.
+                v.check(exhausted != null && ok <= 250, "client-first churn ran out of ports (EADDRNOTAVAIL) after about 200 connections",
                         ok + " connections, " + (exhausted == null ? "no error" : exhausted.errnoName()));
                 v.check(exhausted != null && exhausted.getMessage().contains("ip_local_port_range"),
                         "the exception says why (names the port range and TIME_WAIT)", exhausted == null ? "-" : exhausted.getMessage());
