@@ -11,7 +11,8 @@ import java.time.Duration;
  * when {@link dev.teardown.inspect.AllocationSites allocation tracking} is on; it then reports
  * {@link Sent#NOTHING} with a detail such as {@code FIN not sent: still held by pid 4242 fd 5 (python3
  * worker.py)}. A number dup'ed behind teardown's back while close-on-exec stayed set is not looked for
- * on the fast path, so a reported FIN is what the kernel sends if no such holder exists.
+ * on the fast path, so a reported FIN is what the kernel sends if no such holder exists. The close-on-exec
+ * check costs one fcntl per such RELEASE; {@code -Ddev.teardown.foreignHolderCheck=false} turns it off.
  */
 public final class CloseOutcome {
     /** What the close put on the wire. */

@@ -20,6 +20,13 @@ import java.util.concurrent.locks.LockSupport;
 final class Closer {
     private Closer() {}
 
+    /**
+     * Whether a last-reference RELEASE spends one fcntl(F_GETFD) to notice a descriptor that lost close-on-exec
+     * (and so may live on in a child teardown does not know about). On unless the system property
+     * {@code dev.teardown.foreignHolderCheck} is {@code false}; allocation tracking checks regardless.
+     */
+    private static final boolean FOREIGN_HOLDER_CHECK = !"false".equals(System.getProperty("dev.teardown.foreignHolderCheck"));
+
     private static final String GRACEFUL_NOTHING_DRAINED = "FIN sent, peer's FIN received after draining 0 bytes";
     private static final String GRACEFUL_NOTHING_DRAINED_EARLIER =
             "FIN had been sent by shutdownOutput, peer's FIN received after draining 0 bytes";
@@ -67,7 +74,7 @@ final class Closer {
         // look for holders then, or when allocation tracking asks for diagnostics. One fcntl otherwise.
         long inode = 0;
         InetSocketAddress local = null;
-        if (last && remote != null && (AllocationSites.isEnabled() || !closeOnExec(d.fd))) {
+        if (last && remote != null && (AllocationSites.isEnabled() || (FOREIGN_HOLDER_CHECK && !closeOnExec(d.fd)))) {
             inode = SocketOwners.inodeOf(d.fd).orElse(0);
             local = localAddress(d.fd);
         }
