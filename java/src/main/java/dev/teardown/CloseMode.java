@@ -38,7 +38,10 @@ public final class CloseMode {
     public static final CloseMode RELEASE = new CloseMode(Kind.RELEASE, 0, 0);
     /** shutdown(SHUT_RDWR) then close: FIN now for every holder. The fix for a CLOSE_WAIT leak. */
     public static final CloseMode SHUTDOWN = new CloseMode(Kind.SHUTDOWN, 0, 0);
-    /** SO_LINGER {1,0} then close: RST, no FIN, no TIME_WAIT. Unsent and unread data is dropped. */
+    /**
+     * SO_LINGER {1,0} then close: RST, no FIN, no TIME_WAIT. Unsent and unread data is dropped. After an earlier
+     * shutdownOutput the FIN has already gone out, and the outcome says FIN_THEN_RST.
+     */
     public static final CloseMode ABORT = new CloseMode(Kind.ABORT, 0, 0);
 
     /** Byte limit {@link #graceful(Duration)} applies to what it drains: 1 MiB. */

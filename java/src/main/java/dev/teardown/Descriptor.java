@@ -33,7 +33,9 @@ final class Descriptor {
     private volatile int state;
     private volatile Wakeup wakeup;
     private volatile Thread closer;
-    private boolean released;
+    private volatile boolean released;
+    /** Set by whoever runs the close sequence, so that exactly one thread does (see {@link #claim}). */
+    private final java.util.concurrent.atomic.AtomicBoolean claimed = new java.util.concurrent.atomic.AtomicBoolean();
 
     Descriptor(int fd, String what) {
         this.fd = fd;
@@ -93,6 +95,15 @@ final class Descriptor {
                 return true;
             }
         }
+    }
+
+    /**
+     * Claims the close sequence after the handle is closing. The thread that won {@link #beginClose} claims it
+     * at once (or its asynchronous task does); the safety net claims it only if nobody did, e.g. when an
+     * executor dropped an asynchronous close, so the descriptor is never left open and never closed twice.
+     */
+    boolean claim() {
+        return claimed.compareAndSet(false, true);
     }
 
     /** After {@link #beginClose}, waits until no call uses the fd. Woken calls leave promptly. */

@@ -50,9 +50,11 @@ public final class SafetyNet {
 
         @Override
         public void run() {
-            if (!d.beginClose()) {
+            boolean neverClosed = d.beginClose();
+            if (!d.claim()) {
                 return; // closed explicitly: the normal case
             }
+            // Either never closed, or an asynchronous close whose executor accepted the task and never ran it.
             d.awaitExclusive();
             String site = "";
             if (AllocationSites.isEnabled()) {
@@ -74,7 +76,8 @@ public final class SafetyNet {
             }
             COLLECTED.incrementAndGet();
             LOG.log(System.Logger.Level.WARNING, "teardown: " + what + subject + " (fd " + d.fd
-                    + ") was never closed; the safety net released it: " + outcome + site);
+                     + (neverClosed ? ") was never closed" : ") was closed asynchronously, but its executor never ran the close")
+                    + "; the safety net released it: " + outcome + site);
         }
     }
 }

@@ -6,6 +6,7 @@ import dev.teardown.posix.Libc;
 import dev.teardown.posix.LinuxLibc;
 import dev.teardown.posix.Os;
 import dev.teardown.posix.Sockaddr;
+import java.lang.ref.Reference;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -114,6 +115,7 @@ public final class TcpListener implements AutoCloseable {
                 return l;
             } finally {
                 if (!ok && d.beginClose()) {
+                    d.claim();
                     d.awaitExclusive();
                     d.closeFd();
                 }
@@ -185,6 +187,7 @@ public final class TcpListener implements AutoCloseable {
             }
         } finally {
             d.release();
+            Reference.reachabilityFence(this); // the safety net must not close the handle mid-call
         }
     }
 
@@ -218,6 +221,7 @@ public final class TcpListener implements AutoCloseable {
     @Override
     public void close() {
         if (d.beginClose()) {
+            d.claim();
             d.awaitExclusive();
             d.closeFd();
             cleanable.clean();

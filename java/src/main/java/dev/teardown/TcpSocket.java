@@ -9,6 +9,7 @@ import dev.teardown.posix.Errno;
 import dev.teardown.posix.Libc;
 import dev.teardown.posix.Os;
 import dev.teardown.posix.Sockaddr;
+import java.lang.ref.Reference;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -49,15 +50,14 @@ public final class TcpSocket implements AutoCloseable {
             }
 
             @Override
-            public void childStarted(TcpSocket s, long pid) {
-                s.shared.references.incrementAndGet();
-                s.shared.children.add(pid);
-            }
-
-            @Override
-            public void childExited(TcpSocket s, long pid) {
-                s.shared.children.remove(pid);
-                s.shared.references.decrementAndGet();
+            public Runnable childStarted(TcpSocket s, long pid) {
+                SharedSocket shared = s.shared;
+                shared.references.incrementAndGet();
+                shared.children.add(pid);
+                return () -> {
+                    shared.children.remove(pid);
+                    shared.references.decrementAndGet();
+                };
             }
         });
     }
@@ -153,6 +153,7 @@ public final class TcpSocket implements AutoCloseable {
             }
         } finally {
             d.release();
+            Reference.reachabilityFence(this); // the safety net must not close the handle mid-call
         }
     }
 
@@ -261,6 +262,7 @@ public final class TcpSocket implements AutoCloseable {
             }
         } finally {
             d.release();
+            Reference.reachabilityFence(this); // the safety net must not close the handle mid-call
         }
     }
 
@@ -308,6 +310,7 @@ public final class TcpSocket implements AutoCloseable {
             return total;
         } finally {
             d.release();
+            Reference.reachabilityFence(this); // the safety net must not close the handle mid-call
         }
     }
 
@@ -321,12 +324,14 @@ public final class TcpSocket implements AutoCloseable {
             shared.outputShutdown = true;
         } finally {
             d.release();
+            Reference.reachabilityFence(this); // the safety net must not close the handle mid-call
         }
     }
 
     /**
-     * shutdown(SHUT_RD): later reads return end-of-stream at once. Nothing is sent; data the peer keeps
-     * sending is still acknowledged by Linux, and unread input left at close still makes it send RST.
+     * shutdown(SHUT_RD): marks our reading half shut. Nothing is sent. Reads return end-of-stream once the
+     * data already queued is consumed; Linux still acknowledges (and may deliver) data the peer keeps sending,
+     * and unread input left at close still makes the kernel send RST.
      */
     public void shutdownInput() throws TcpException {
         int fd = d.acquire("shutdownInput");
@@ -337,6 +342,7 @@ public final class TcpSocket implements AutoCloseable {
             shared.inputShutdown = true;
         } finally {
             d.release();
+            Reference.reachabilityFence(this); // the safety net must not close the handle mid-call
         }
     }
 
@@ -356,6 +362,7 @@ public final class TcpSocket implements AutoCloseable {
             return new TcpSocket(new Descriptor(nfd, "socket"), shared, remote, defaultMode);
         } finally {
             d.release();
+            Reference.reachabilityFence(this); // the safety net must not close the handle mid-call
         }
     }
 
@@ -390,6 +397,7 @@ public final class TcpSocket implements AutoCloseable {
             return TcpInfo.of(fd);
         } finally {
             d.release();
+            Reference.reachabilityFence(this); // the safety net must not close the handle mid-call
         }
     }
 
@@ -400,6 +408,7 @@ public final class TcpSocket implements AutoCloseable {
             return TcpInfo.stateOf(fd);
         } finally {
             d.release();
+            Reference.reachabilityFence(this); // the safety net must not close the handle mid-call
         }
     }
 
@@ -414,6 +423,7 @@ public final class TcpSocket implements AutoCloseable {
             return PeerCheck.isPeerClosed(fd);
         } finally {
             d.release();
+            Reference.reachabilityFence(this); // the safety net must not close the handle mid-call
         }
     }
 
@@ -472,6 +482,7 @@ public final class TcpSocket implements AutoCloseable {
         if (!d.beginClose()) {
             return CloseOutcome.alreadyClosed(mode, shared.references.get());
         }
+        d.claim();
         d.awaitExclusive();
         CloseOutcome o = Closer.close(d, shared, mode, start, remote);
         cleanable.clean(); // deregisters: the action sees the handle closed and does nothing
@@ -506,19 +517,28 @@ public final class TcpSocket implements AutoCloseable {
         CompletableFuture<CloseOutcome> f = new CompletableFuture<>();
         try {
             executor.execute(() -> {
+                if (!d.claim()) {
+                    return; // the safety net already closed it (cannot happen while this task holds the handle)
+                }
                 try {
                     d.awaitExclusive();
                     f.complete(Closer.close(d, shared, mode, start, remote));
-                    cleanable.clean();
                 } catch (Throwable t) {
                     f.completeExceptionally(t);
+                } finally {
+                    cleanable.clean();
                 }
             });
         } catch (RuntimeException rejected) {
             // The executor refused: close here rather than leak the descriptor.
-            d.awaitExclusive();
-            f.complete(Closer.close(d, shared, mode, start, remote));
+            if (d.claim()) {
+                d.awaitExclusive();
+                f.complete(Closer.close(d, shared, mode, start, remote));
+                cleanable.clean();
+            }
         }
+        // An executor that accepts the task and then drops it (shutdownNow, a discard policy) leaves the handle
+        // closing but unclaimed: once the handle is unreachable, the safety net claims and closes it.
         return f;
     }
 

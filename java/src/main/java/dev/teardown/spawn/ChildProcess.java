@@ -136,11 +136,11 @@ public final class ChildProcess {
                 }
                 int pid = Spawn.spawn(command, targetToSource, devNull, envArray());
                 ChildProcess child = new ChildProcess(pid, command);
-                List<TcpSocket> handed = List.copyOf(sockets.values());
-                for (TcpSocket s : handed) {
-                    access.childStarted(s, pid);
+                List<Runnable> onExit = new ArrayList<>();
+                for (TcpSocket s : sockets.values()) {
+                    onExit.add(access.childStarted(s, pid));
                 }
-                child.startReaper(handed, access);
+                child.startReaper(onExit);
                 return child;
             } finally {
                 for (TcpSocket s : acquired) {
@@ -151,7 +151,8 @@ public final class ChildProcess {
 
     }
 
-    private void startReaper(List<TcpSocket> handed, Handles.Access access) {
+    /** Waits for the child on a daemon thread; then drops the references it held (it holds no socket handle). */
+    private void startReaper(List<Runnable> onExit) {
         Thread t = new Thread(() -> {
             int[] status = new int[1];
             for (;;) {
@@ -165,8 +166,8 @@ public final class ChildProcess {
                     break;
                 }
             }
-            for (TcpSocket s : handed) {
-                access.childExited(s, pid);
+            for (Runnable r : onExit) {
+                r.run();
             }
             exit.complete(this);
         }, "teardown-reaper-" + pid);

@@ -18,11 +18,11 @@ public final class Handles {
         /** Gives the use back. */
         void release(TcpSocket socket);
 
-        /** A child now holds a reference to the socket. */
-        void childStarted(TcpSocket socket, long pid);
-
-        /** The child exited: its reference is gone. */
-        void childExited(TcpSocket socket, long pid);
+        /**
+         * A child now holds a reference to the socket. Returns what to run when the child has exited; it holds the
+         * socket's shared record only, never the handle, so the parent's handle stays collectable meanwhile.
+         */
+        Runnable childStarted(TcpSocket socket, long pid);
     }
 
     private static volatile Access access;
