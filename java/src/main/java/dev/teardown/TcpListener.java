@@ -165,8 +165,13 @@ public final class TcpListener implements AutoCloseable {
                             Libc.setsockopt(cfd, Os.SOL_SOCKET, Os.SO_NOSIGPIPE, new int[] {1}, 4);
                         }
                     }
-                    return new TcpSocket(new Descriptor(cfd, "socket"), new SharedSocket(), Sockaddr.decode(sa, len[0]),
-                            acceptedMode);
+                    try {
+                        return new TcpSocket(new Descriptor(cfd, "socket"), new SharedSocket(), Sockaddr.decode(sa, len[0]),
+                                acceptedMode);
+                    } catch (RuntimeException | Error e) {
+                        Sockets.closeRaw(cfd); // no handle was made: nobody else can close it
+                        throw e;
+                    }
                 }
                 int e = Libc.errno();
                 if (e == Errno.EINTR || e == Errno.ECONNABORTED) {

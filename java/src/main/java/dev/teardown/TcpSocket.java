@@ -358,8 +358,15 @@ public final class TcpSocket implements AutoCloseable {
             if (nfd < 0) {
                 throw TcpException.of("dup", Libc.errno());
             }
+            TcpSocket copy;
+            try {
+                copy = new TcpSocket(new Descriptor(nfd, "socket"), shared, remote, defaultMode);
+            } catch (RuntimeException | Error e) {
+                Sockets.closeRaw(nfd); // no handle was made: nobody else can close it
+                throw e;
+            }
             shared.references.incrementAndGet();
-            return new TcpSocket(new Descriptor(nfd, "socket"), shared, remote, defaultMode);
+            return copy;
         } finally {
             d.release();
             Reference.reachabilityFence(this); // the safety net must not close the handle mid-call

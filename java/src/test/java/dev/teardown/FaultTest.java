@@ -76,6 +76,7 @@ class FaultTest {
     // ---- (a) 20% random loss ----
 
     @Test
+    @Timeout(120) // a 20 s close deadline plus up to 30 s of silence at the reader when the RST itself is dropped
     void gracefulCloseDeliversEveryByteThroughTwentyPercentLoss() throws Throwable {
         int fds = Net.baselineOpenFds();
         try (NetLab lab = NetLab.create(); Conn c = Conn.open(lab)) {
@@ -89,7 +90,7 @@ class FaultTest {
             Net.Bg<Received> reader = Net.background("reader", () -> {
                 // the reader outwaits the writer's deadline: if the loss stalls the transfer (the RTO doubles with
                 // each lost retransmission), the writer's close must be the one to give up, and say so
-                Received r = Transfer.readToEnd(c.server(), p, 16 * 1024, 0, Duration.ofSeconds(60));
+                Received r = Transfer.readToEnd(c.server(), p, 16 * 1024, 0, Duration.ofSeconds(30));
                 c.server().close(CloseMode.RELEASE); // our FIN, which the writer's graceful close waits for
                 return r;
             });
@@ -101,7 +102,7 @@ class FaultTest {
             TcpInfo info = TcpInfo.of(view.fd());
             // With the view open, a graceful close that runs out of time defers its RST to the last reference.
             CloseOutcome last = view.close(CloseMode.RELEASE);
-            Received r = reader.get(65_000);
+            Received r = reader.get(100_000);
             long retrans = info.totalRetransmits();
             long dropped = droppedPackets(lab.a()) + droppedPackets(lab.b());
             System.out.printf("fault (a) 20%% loss: 256 KiB in %d ms, %d packets dropped, %d segments retransmitted;"
@@ -110,7 +111,9 @@ class FaultTest {
             assertTrue(retrans > 0, "the sender retransmitted");
             assertDeliveredOrSaysDeadline(p, o, last, r);
             if (o.deadlineExpired()) {
-                assertTrue(r.end() instanceof ConnectionResetException, "the reader learns of the reset: " + r);
+                // The loss rule may drop the RST itself (nothing retransmits an RST): then the reader's idle read times out.
+                assertTrue(r.end() instanceof ConnectionResetException || r.end() instanceof TimedOutException,
+                        "the reader learns of the reset, or of the silence after a dropped RST: " + r);
             }
         }
         assertEquals(fds, Kernel.awaitOpenFds(fds, 5000), "descriptors leaked: " + Net.fdLinks());
