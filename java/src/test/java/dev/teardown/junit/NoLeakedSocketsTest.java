@@ -25,6 +25,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -54,6 +55,22 @@ class NoLeakedSocketsTest {
         }
         LEAKED.clear();
         AllocationSites.disable();
+    }
+
+    /**
+     * Sockets other test classes left unreachable may be released by the safety net at any moment, which would
+     * lower the descriptor count in the middle of a sample test and hide the leak it plants. Collect them first.
+     */
+    @BeforeEach
+    void letTheSafetyNetSettle() throws InterruptedException {
+        long seen;
+        int quiet = 0;
+        do {
+            seen = dev.teardown.SafetyNet.collected();
+            System.gc();
+            Thread.sleep(30);
+            quiet = dev.teardown.SafetyNet.collected() == seen ? quiet + 1 : 0;
+        } while (quiet < 3);
     }
 
     private static EngineExecutionResults run(Class<?> sample) {
