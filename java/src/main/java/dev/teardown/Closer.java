@@ -205,7 +205,8 @@ final class Closer {
                 // ECONNRESET and the like: the peer already ended the connection; nothing left to drain.
                 int left = finish(d, shared);
                 return outcome(mode, finNow ? Sent.FIN : Sent.NOTHING, left, drained, false, false, 0, start,
-                        "FIN sent; the drain ended with " + Errno.name(e) + " from the peer");
+                        (finNow ? "FIN sent" : "FIN had been sent by shutdownOutput") + "; the drain ended with "
+                                + Errno.name(e) + " from the peer");
             }
             long leftNanos = deadline - System.nanoTime();
             if (leftNanos <= 0) {

@@ -1,6 +1,5 @@
 package dev.teardown;
 
-import dev.teardown.posix.Errno;
 import dev.teardown.posix.Libc;
 import dev.teardown.posix.Os;
 import dev.teardown.posix.Sockaddr;
@@ -79,9 +78,5 @@ final class Sockets {
     /** Closes a descriptor that never got a handle (a failed setup). */
     static void closeRaw(int fd) {
         CloseHook.close(fd);
-    }
-
-    static boolean isAgain(int errno) {
-        return errno == Errno.EAGAIN;
     }
 }

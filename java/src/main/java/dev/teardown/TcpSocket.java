@@ -399,24 +399,12 @@ public final class TcpSocket implements AutoCloseable {
      * Fields the running kernel does not fill are absent, not zero.
      */
     public TcpInfo tcpInfo() throws TcpException {
-        int fd = d.acquire("tcpInfo");
-        try {
-            return TcpInfo.of(fd);
-        } finally {
-            d.release();
-            Reference.reachabilityFence(this); // the safety net must not close the handle mid-call
-        }
+        return onFd("tcpInfo", TcpInfo::of);
     }
 
     /** The TCP state of this connection (from TCP_INFO), e.g. CLOSE_WAIT once the peer has sent FIN. */
     public TcpState state() throws TcpException {
-        int fd = d.acquire("state");
-        try {
-            return TcpInfo.stateOf(fd);
-        } finally {
-            d.release();
-            Reference.reachabilityFence(this); // the safety net must not close the handle mid-call
-        }
+        return onFd("state", TcpInfo::stateOf);
     }
 
     /**
@@ -425,9 +413,19 @@ public final class TcpSocket implements AutoCloseable {
      * finish reading and close.
      */
     public boolean isPeerClosed() throws TcpException {
-        int fd = d.acquire("isPeerClosed");
+        return onFd("isPeerClosed", PeerCheck::isPeerClosed);
+    }
+
+    /** A read-only query on the descriptor. */
+    private interface FdQuery<T> {
+        T apply(int fd) throws TcpException;
+    }
+
+    /** Runs {@code query} holding a use of the descriptor, so a concurrent close cannot release it meanwhile. */
+    private <T> T onFd(String call, FdQuery<T> query) throws TcpException {
+        int fd = d.acquire(call);
         try {
-            return PeerCheck.isPeerClosed(fd);
+            return query.apply(fd);
         } finally {
             d.release();
             Reference.reachabilityFence(this); // the safety net must not close the handle mid-call

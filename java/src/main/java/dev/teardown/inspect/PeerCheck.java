@@ -1,5 +1,7 @@
 package dev.teardown.inspect;
 
+import dev.teardown.posix.JdkChannels;
+
 import dev.teardown.TcpException;
 import dev.teardown.posix.Errno;
 import dev.teardown.posix.Libc;

@@ -1,5 +1,7 @@
 package dev.teardown.inspect;
 
+import dev.teardown.posix.JdkChannels;
+
 import static dev.teardown.posix.TcpInfoLayout.u16;
 import static dev.teardown.posix.TcpInfoLayout.u32;
 import static dev.teardown.posix.TcpInfoLayout.u64;

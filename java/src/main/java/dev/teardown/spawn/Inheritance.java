@@ -1,11 +1,11 @@
 package dev.teardown.spawn;
 
 import dev.teardown.TcpException;
+import dev.teardown.posix.JdkChannels;
 import dev.teardown.posix.Libc;
 import dev.teardown.posix.Os;
 import dev.teardown.posix.Sockaddr;
 import java.io.IOException;
-import java.lang.reflect.Field;
 import java.net.InetSocketAddress;
 import java.nio.channels.Channel;
 import java.nio.file.Files;
@@ -88,23 +88,7 @@ public final class Inheritance {
      * @throws IllegalStateException naming the JVM flag when the JDK's internals are not opened
      */
     public static int fdOf(Channel channel) {
-        if (channel == null) {
-            throw new IllegalArgumentException("channel must not be null");
-        }
-        Class<?> c = channel.getClass();
-        while (c != null) {
-            try {
-                Field f = c.getDeclaredField("fdVal");
-                f.setAccessible(true);
-                return f.getInt(channel);
-            } catch (NoSuchFieldException e) {
-                c = c.getSuperclass();
-            } catch (RuntimeException | IllegalAccessException e) {
-                throw new IllegalStateException("cannot read the descriptor of " + channel.getClass().getName()
-                        + ": run the JVM with --add-opens java.base/sun.nio.ch=ALL-UNNAMED", e);
-            }
-        }
-        throw new IllegalArgumentException(channel.getClass().getName() + " has no descriptor teardown can read");
+        return JdkChannels.fd(channel);
     }
 
     private static int fdinfoFlags(int fd) throws IOException {
