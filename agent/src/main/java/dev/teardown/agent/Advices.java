@@ -1,0 +1,88 @@
+package dev.teardown.agent;
+
+import dev.teardown.agent.rt.Recorder;
+import net.bytebuddy.asm.Advice;
+
+import java.io.FileDescriptor;
+
+/**
+ * The advice inlined into the socket classes: each calls the bootstrap-loaded {@link Recorder} and suppresses any
+ * throwable, so the instrumented method behaves as before whatever happens here.
+ */
+final class Advices {
+    private Advices() {}
+
+    /** {@code sun.nio.ch.NioSocketImpl.create(boolean)}: a {@code Socket} or {@code ServerSocket} got its descriptor. */
+    static final class NioCreate {
+        @Advice.OnMethodExit(suppress = Throwable.class)
+        static void exit(@Advice.This Object self, @Advice.FieldValue("fd") FileDescriptor fd,
+                @Advice.FieldValue("server") boolean server) {
+            Recorder.created(self, fd, server);
+        }
+    }
+
+    /** {@code sun.nio.ch.NioSocketImpl.accept(SocketImpl)}: the argument now holds an accepted connection. */
+    static final class NioAccept {
+        @Advice.OnMethodExit(suppress = Throwable.class)
+        static void exit(@Advice.Argument(0) Object accepted) {
+            Recorder.accepted(accepted);
+        }
+    }
+
+    /** {@code sun.nio.ch.NioSocketImpl.close()}. */
+    static final class NioClose {
+        @Advice.OnMethodEnter(suppress = Throwable.class)
+        static void enter(@Advice.This Object self, @Advice.FieldValue("fd") FileDescriptor fd) {
+            Recorder.closing(self, fd);
+        }
+    }
+
+    /** {@code SocketChannelImpl(SelectorProvider, ProtocolFamily)}: {@code SocketChannel.open}. */
+    static final class ChannelOpen {
+        @Advice.OnMethodExit(suppress = Throwable.class)
+        static void exit(@Advice.This Object self, @Advice.FieldValue("fdVal") int fd) {
+            Recorder.opened(self, fd, false);
+        }
+    }
+
+    /** {@code SocketChannelImpl(SelectorProvider, ProtocolFamily, FileDescriptor, SocketAddress)}: accepted. */
+    static final class ChannelAccept {
+        @Advice.OnMethodExit(suppress = Throwable.class)
+        static void exit(@Advice.This Object self, @Advice.FieldValue("fdVal") int fd) {
+            Recorder.opened(self, fd, true);
+        }
+    }
+
+    /** {@code SocketChannelImpl.implCloseSelectableChannel()}. */
+    static final class ChannelClose {
+        @Advice.OnMethodEnter(suppress = Throwable.class)
+        static void enter(@Advice.This Object self, @Advice.FieldValue("fdVal") int fd) {
+            Recorder.closing(self, fd);
+        }
+    }
+
+    /** {@code io.netty.channel.unix.Socket(int)}. */
+    static final class NettySocket {
+        @Advice.OnMethodExit(suppress = Throwable.class)
+        static void exit(@Advice.This Object self, @Advice.Argument(0) int fd) {
+            Recorder.nettySocket(self, fd);
+        }
+    }
+
+    /** {@code io.netty.channel.unix.FileDescriptor.close()}. */
+    static final class NettyClose {
+        @Advice.OnMethodEnter(suppress = Throwable.class)
+        static void enter(@Advice.This Object self, @Advice.FieldValue("fd") int fd) {
+            Recorder.closing(self, fd);
+        }
+    }
+
+    /** {@code io.netty.channel.epoll.AbstractEpollChannel} constructors: the channel, and the listener it came from. */
+    static final class NettyChannel {
+        @Advice.OnMethodExit(suppress = Throwable.class)
+        static void exit(@Advice.This Object self, @Advice.FieldValue("socket") Object socket,
+                @Advice.AllArguments Object[] args) {
+            Recorder.nettyChannel(self, socket, args);
+        }
+    }
+}

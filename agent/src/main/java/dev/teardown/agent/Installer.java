@@ -1,0 +1,34 @@
+package dev.teardown.agent;
+
+import dev.teardown.agent.rt.Recorder;
+
+import java.lang.instrument.Instrumentation;
+import java.util.Map;
+import java.util.Set;
+
+/** Starts the agent once per JVM: the recorder on the bootstrap path, the module edges it needs, the advice, the views. */
+final class Installer {
+    private Installer() {}
+
+    static synchronized void install(String how, Instrumentation inst) throws Exception {
+        if (System.getProperty(TeardownAgent.PROPERTY) != null) {
+            return;
+        }
+        BootstrapJar.append(inst);
+        if (Recorder.class.getClassLoader() != null) {
+            throw new IllegalStateException("the recorder was loaded from the agent jar, not the bootstrap path");
+        }
+        if (!Recorder.claimStart()) {
+            return;
+        }
+        // java.base must read the recorder's module to call it, and open java.io/java.net for the descriptor numbers
+        Module rt = Recorder.class.getModule();
+        Module base = Object.class.getModule();
+        inst.redefineModule(base, Set.of(rt), Map.of(), Map.of("java.io", Set.of(rt), "java.net", Set.of(rt)),
+                Set.of(), Map.of());
+        Instrumenter.install(inst, rt);
+        SocketSites.register(how);
+        CloseWaitEvent.register();
+        System.setProperty(TeardownAgent.PROPERTY, how + " " + Recorder.startedMillis());
+    }
+}

@@ -1,0 +1,110 @@
+package dev.teardown.agent.report;
+
+import java.io.PrintStream;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Set;
+
+/**
+ * {@code java -jar teardown-agent.jar report --pid N [--attach] [--json] [--state close-wait|all|STATE,...]}: a JVM's
+ * sockets in CLOSE_WAIT (or the states asked for), grouped by the code that opened them. Exit status 0, or 2 for a
+ * wrong option or a JVM that cannot be attached to.
+ */
+public final class Main {
+    static final String USAGE = "usage: java -jar teardown-agent.jar report --pid N [--attach] [--json]"
+            + " [--state close-wait|all|STATE[,STATE...]]\n"
+            + "  --pid N     the JVM to report on (the agent must be loaded in it, or --attach)\n"
+            + "  --attach    load the agent into it first (it records sockets opened from then on)\n"
+            + "  --json      one JSON document instead of text\n"
+            + "  --state S   the TCP states to list: close-wait (default), all, or e.g. established,close-wait\n"
+            + "  or start the JVM with -javaagent:teardown-agent.jar to record every socket from the start";
+
+    private Main() {}
+
+    public static void main(String[] args) {
+        System.exit(run(args, System.out, System.err));
+    }
+
+    /** Runs the command line and returns its exit status; what {@link #main} does, without exiting. */
+    public static int run(String[] args, PrintStream out, PrintStream err) {
+        int i = 0;
+        if (args.length > 0 && args[0].equals("report")) {
+            i = 1;
+        }
+        long pid = -1;
+        boolean attach = false;
+        boolean json = false;
+        String states = "close-wait";
+        try {
+            for (; i < args.length; i++) {
+                switch (args[i]) {
+                    case "--pid" -> pid = Long.parseLong(value(args, ++i));
+                    case "--attach" -> attach = true;
+                    case "--json" -> json = true;
+                    case "--state" -> states = value(args, ++i);
+                    case "-h", "--help" -> {
+                        out.println(USAGE);
+                        return 0;
+                    }
+                    default -> throw new IllegalArgumentException("unknown option " + args[i]);
+                }
+            }
+            if (pid <= 0) {
+                throw new IllegalArgumentException("--pid is required");
+            }
+            LeakReport.states(states);
+        } catch (IllegalArgumentException e) {
+            err.println("teardown: " + e.getMessage());
+            err.println(USAGE);
+            return 2;
+        }
+        return report(pid, attach, json, states, out, err);
+    }
+
+    /** The report for {@code pid}, printed to {@code out}; a refusal is one line on {@code err} and status 2. */
+    public static int report(long pid, boolean attach, boolean json, String states, PrintStream out, PrintStream err) {
+        try {
+            String report = Attacher.report(pid, attach, agentJar(), states, json);
+            if (report == null) {
+                Set<String> wanted = LeakReport.states(states);
+                LeakReport r = LeakReport.withoutAgent(pid, wanted);
+                report = json ? r.json() : r.text();
+            } else if (report.startsWith("error: ")) {
+                err.println("teardown: pid " + pid + ": " + report.substring(7));
+                return 2;
+            }
+            out.print(report);
+            if (!report.endsWith("\n")) {
+                out.println();
+            }
+            return 0;
+        } catch (AttachRefused e) {
+            err.println("teardown: " + e.getMessage());
+            return 2;
+        } catch (Exception e) {
+            err.println("teardown: pid " + pid + ": " + e);
+            return 2;
+        }
+    }
+
+    private static String value(String[] args, int i) {
+        if (i >= args.length) {
+            throw new IllegalArgumentException(args[i - 1] + " needs a value");
+        }
+        return args[i];
+    }
+
+    /** This jar, which is also the agent; {@code teardown.agent.jar} overrides it (the doctor's jar is not the agent). */
+    static Path agentJar() throws URISyntaxException {
+        String override = System.getProperty("teardown.agent.jar");
+        if (override != null) {
+            return Path.of(override);
+        }
+        Path self = Path.of(Main.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        if (!Files.isRegularFile(self)) {
+            throw new IllegalStateException("not run from the agent jar (" + self + "): set -Dteardown.agent.jar");
+        }
+        return self;
+    }
+}
