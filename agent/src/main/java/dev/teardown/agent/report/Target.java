@@ -32,7 +32,8 @@ final class Target {
             throw new AttachRefused("cannot read /proc/" + pid + "/maps (" + e.getMessage() + "): is it a JVM of yours?");
         }
         if (!jvm) {
-            throw new AttachRefused("pid " + pid + " is not a Java VM (no libjvm.so in it): the agent only goes into JVMs");
+            throw new AttachRefused("pid " + pid + " is not a Java VM (no libjvm.so in it): nothing to attach to;"
+                    + " check the pid (jps -l lists your JVMs)");
         }
         if (ModuleLayer.boot().findModule("jdk.attach").isEmpty()) {
             throw new AttachRefused("this Java runtime (" + System.getProperty("java.home") + ") has no jdk.attach"
