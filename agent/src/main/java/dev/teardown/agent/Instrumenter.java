@@ -1,13 +1,20 @@
 package dev.teardown.agent;
 
-import net.bytebuddy.agent.builder.AgentBuilder;
+import net.bytebuddy.ByteBuddy;
 import net.bytebuddy.asm.Advice;
+import net.bytebuddy.asm.AsmVisitorWrapper;
 import net.bytebuddy.description.type.TypeDescription;
-import net.bytebuddy.dynamic.DynamicType;
-import net.bytebuddy.utility.JavaModule;
+import net.bytebuddy.dynamic.ClassFileLocator;
+import net.bytebuddy.dynamic.scaffold.InstrumentedType;
+import net.bytebuddy.dynamic.scaffold.MethodGraph;
+import net.bytebuddy.dynamic.scaffold.TypeValidation;
+import net.bytebuddy.implementation.Implementation;
+import net.bytebuddy.pool.TypePool;
 
 import java.io.FileDescriptor;
+import java.lang.instrument.ClassFileTransformer;
 import java.lang.instrument.Instrumentation;
+import java.security.ProtectionDomain;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentSkipListMap;
@@ -15,20 +22,47 @@ import java.util.concurrent.ConcurrentSkipListSet;
 
 import static net.bytebuddy.matcher.ElementMatchers.isConstructor;
 import static net.bytebuddy.matcher.ElementMatchers.named;
-import static net.bytebuddy.matcher.ElementMatchers.nameStartsWith;
-import static net.bytebuddy.matcher.ElementMatchers.not;
 import static net.bytebuddy.matcher.ElementMatchers.takesArgument;
 import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 
 /**
- * Installs the advice on the JDK's socket classes and, found by name when the application has them, Netty's.
- * Classes loaded already are retransformed. A class that cannot be instrumented is skipped and counted.
+ * Inlines the advice into the JDK's socket classes and, found by name when the application has them, Netty's; classes
+ * loaded already are retransformed. Only method bodies change (no new fields or methods), as retransformation
+ * requires. A class that cannot be instrumented is skipped and counted, and keeps its original code.
  */
-final class Instrumenter {
+final class Instrumenter implements ClassFileTransformer {
+    private static final Map<String, AsmVisitorWrapper> ADVICE = Map.of(
+            "sun/nio/ch/NioSocketImpl", new AsmVisitorWrapper.Compound(
+                    Advice.to(Advices.NioCreate.class).on(named("create").and(takesArguments(1))),
+                    Advice.to(Advices.NioAccept.class).on(named("accept").and(takesArguments(1))),
+                    Advice.to(Advices.NioClose.class).on(named("close").and(takesArguments(0)))),
+            "sun/nio/ch/SocketChannelImpl", new AsmVisitorWrapper.Compound(
+                    Advice.to(Advices.ChannelOpen.class).on(isConstructor().and(takesArguments(2))),
+                    Advice.to(Advices.ChannelAccept.class).on(isConstructor().and(takesArguments(4))
+                            .and(takesArgument(2, FileDescriptor.class))),
+                    Advice.to(Advices.ChannelClose.class).on(named("implCloseSelectableChannel").and(takesArguments(0)))),
+            "io/netty/channel/unix/Socket",
+                    Advice.to(Advices.NettySocket.class).on(isConstructor().and(takesArguments(int.class))),
+            "io/netty/channel/unix/FileDescriptor",
+                    Advice.to(Advices.NettyClose.class).on(named("close").and(takesArguments(0))),
+            "io/netty/channel/epoll/AbstractEpollChannel",
+                    Advice.to(Advices.NettyChannel.class).on(isConstructor()));
+
     private static final Set<String> INSTRUMENTED = new ConcurrentSkipListSet<>();
     private static final Map<String, String> SKIPPED = new ConcurrentSkipListMap<>();
 
-    private Instrumenter() {}
+    private final Instrumentation inst;
+    private final Module recorder;
+    private final ByteBuddy byteBuddy = new ByteBuddy()
+            .with(TypeValidation.DISABLED)
+            .with(InstrumentedType.Factory.Default.FROZEN)
+            .with(Implementation.Context.Disabled.Factory.INSTANCE)
+            .with(MethodGraph.Compiler.ForDeclaredMethods.INSTANCE);
+
+    private Instrumenter(Instrumentation inst, Module recorder) {
+        this.inst = inst;
+        this.recorder = recorder;
+    }
 
     /** Classes carrying the advice now. */
     static Set<String> instrumented() {
@@ -40,61 +74,41 @@ final class Instrumenter {
         return SKIPPED;
     }
 
+    /** Instruments the classes loaded from now on, then retransforms those loaded already. */
     static void install(Instrumentation inst, Module recorder) {
-        new AgentBuilder.Default()
-                .disableClassFormatChanges()
-                .with(AgentBuilder.RedefinitionStrategy.RETRANSFORMATION)
-                .with(new Counting(inst, recorder))
-                .ignore(not(nameStartsWith("sun.nio.ch.").or(nameStartsWith("io.netty.channel."))))
-                .type(named("sun.nio.ch.NioSocketImpl"))
-                .transform((b, type, loader, module, pd) -> b
-                        .visit(Advice.to(Advices.NioCreate.class).on(named("create").and(takesArguments(1))))
-                        .visit(Advice.to(Advices.NioAccept.class).on(named("accept").and(takesArguments(1))))
-                        .visit(Advice.to(Advices.NioClose.class).on(named("close").and(takesArguments(0)))))
-                .type(named("sun.nio.ch.SocketChannelImpl"))
-                .transform((b, type, loader, module, pd) -> b
-                        .visit(Advice.to(Advices.ChannelOpen.class).on(isConstructor().and(takesArguments(2))))
-                        .visit(Advice.to(Advices.ChannelAccept.class).on(isConstructor().and(takesArguments(4))
-                                .and(takesArgument(2, FileDescriptor.class))))
-                        .visit(Advice.to(Advices.ChannelClose.class)
-                                .on(named("implCloseSelectableChannel").and(takesArguments(0)))))
-                .type(named("io.netty.channel.unix.Socket"))
-                .transform((b, type, loader, module, pd) -> b
-                        .visit(Advice.to(Advices.NettySocket.class).on(isConstructor().and(takesArguments(int.class)))))
-                .type(named("io.netty.channel.unix.FileDescriptor"))
-                .transform((b, type, loader, module, pd) -> b
-                        .visit(Advice.to(Advices.NettyClose.class).on(named("close").and(takesArguments(0)))))
-                .type(named("io.netty.channel.epoll.AbstractEpollChannel"))
-                .transform((b, type, loader, module, pd) -> b
-                        .visit(Advice.to(Advices.NettyChannel.class).on(isConstructor())))
-                .installOn(inst);
-    }
-
-    /** Counts what was instrumented and what was skipped; gives named modules a read edge to the recorder. */
-    private static final class Counting extends AgentBuilder.Listener.Adapter {
-        private final Instrumentation inst;
-        private final Module recorder;
-
-        Counting(Instrumentation inst, Module recorder) {
-            this.inst = inst;
-            this.recorder = recorder;
-        }
-
-        @Override
-        public void onTransformation(TypeDescription type, ClassLoader loader, JavaModule module, boolean loaded,
-                DynamicType dynamicType) {
-            if (module != null && module.isNamed()) {
-                Module m = (Module) module.unwrap();
-                if (!m.canRead(recorder)) {
-                    inst.redefineModule(m, Set.of(recorder), Map.of(), Map.of(), Set.of(), Map.of());
+        inst.addTransformer(new Instrumenter(inst, recorder), true);
+        for (Class<?> c : inst.getAllLoadedClasses()) {
+            if (ADVICE.containsKey(c.getName().replace('.', '/'))) {
+                try {
+                    inst.retransformClasses(c);
+                } catch (Throwable t) {
+                    SKIPPED.put(c.getName(), String.valueOf(t));
                 }
             }
-            INSTRUMENTED.add(type.getName());
         }
+    }
 
-        @Override
-        public void onError(String typeName, ClassLoader loader, JavaModule module, boolean loaded, Throwable error) {
-            SKIPPED.put(typeName, String.valueOf(error));
+    @Override
+    public byte[] transform(Module module, ClassLoader loader, String name, Class<?> redefined, ProtectionDomain pd,
+            byte[] bytes) {
+        AsmVisitorWrapper advice = name == null ? null : ADVICE.get(name);
+        if (advice == null) {
+            return null;
+        }
+        String dotted = name.replace('/', '.');
+        try {
+            if (module != null && module.isNamed() && !module.canRead(recorder)) {
+                inst.redefineModule(module, Set.of(recorder), Map.of(), Map.of(), Set.of(), Map.of());
+            }
+            ClassFileLocator locator = new ClassFileLocator.Compound(ClassFileLocator.Simple.of(dotted, bytes),
+                    loader == null ? ClassFileLocator.ForClassLoader.ofBootLoader() : ClassFileLocator.ForClassLoader.of(loader));
+            TypeDescription type = TypePool.Default.of(locator).describe(dotted).resolve();
+            byte[] out = byteBuddy.redefine(type, locator).visit(advice).make().getBytes();
+            INSTRUMENTED.add(dotted);
+            return out;
+        } catch (Throwable t) {
+            SKIPPED.put(dotted, String.valueOf(t));
+            return null;
         }
     }
 }

@@ -1,8 +1,8 @@
 package dev.teardown.agent;
 
 /**
- * The agent's report as an MBean, {@code dev.teardown.agent:type=SocketSites}, for JMX consoles and in-process use.
- * (The reader does not need it: it fetches the same report through the attach channel, so no JMX port is started.)
+ * The agent's report as an MBean, {@code dev.teardown.agent:type=SocketSites}: what the reader calls through the JDK's
+ * local JMX connector, and what a JMX console can call too.
  */
 public interface SocketSitesMBean {
     /**

@@ -7,25 +7,27 @@ import com.sun.tools.attach.VirtualMachine;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.security.SecureRandom;
-import java.util.Properties;
+import javax.management.JMException;
+import javax.management.ObjectName;
+import javax.management.remote.JMXConnector;
+import javax.management.remote.JMXConnectorFactory;
+import javax.management.remote.JMXServiceURL;
 
 /**
- * Reads the agent's report out of another JVM through the Attach API alone: the agent jar is loaded again with a
- * report request, and the agent leaves the report in a system property read back over the same local channel. No JMX
- * connector or other port is started in the target.
+ * Reads the agent's report out of another JVM through the Attach API: loads the agent first when asked to, then calls
+ * its MBean over the JDK's local JMX connector ({@code VirtualMachine.startLocalManagementAgent()}, which accepts local
+ * connections only). Reading needs no dynamic agent loading, so it works on JVMs that forbid it.
  */
 public final class Attacher {
+    private static final String MBEAN = "dev.teardown.agent:type=SocketSites";
     private static final String LOADED = "dev.teardown.agent";
-    private static final String REPORT = "dev.teardown.agent.report";
-    private static final SecureRandom NONCES = new SecureRandom();
 
     private Attacher() {}
 
     /**
      * The report of the JVM {@code pid}, or null when the agent is not loaded there and {@code load} is false.
      *
-     * @param agentJar the agent jar (loaded to start the agent, and to ask it for the report)
+     * @param agentJar the agent jar to load when {@code load} is true
      * @throws AttachRefused when the JVM cannot be attached to or the agent cannot be loaded; the message says what
      *     to do instead
      */
@@ -34,23 +36,22 @@ public final class Attacher {
         Target.check(pid);
         VirtualMachine vm = attach(pid);
         try {
-            if (vm.getSystemProperties().getProperty(LOADED) == null && !load) {
-                return null;
+            if (vm.getSystemProperties().getProperty(LOADED) == null) {
+                if (!load) {
+                    return null;
+                }
+                loadAgent(vm, pid, agentJar);
+                if (vm.getSystemProperties().getProperty(LOADED) == null) {
+                    throw new AttachRefused("the agent did not start in pid " + pid + " (its standard error says why); "
+                            + Target.INSTEAD);
+                }
             }
-            String nonce = Long.toHexString(NONCES.nextLong() & Long.MAX_VALUE);
-            loadAgent(vm, pid, agentJar, "report " + nonce + " " + states + " " + (json ? "json" : "text"));
-            Properties p = vm.getSystemProperties();
-            if (p.getProperty(LOADED) == null) {
-                throw new AttachRefused("the agent did not start in pid " + pid + " (its standard error says why); "
-                        + Target.INSTEAD);
+            String address = vm.startLocalManagementAgent();
+            try (JMXConnector c = JMXConnectorFactory.connect(new JMXServiceURL(address))) {
+                return (String) c.getMBeanServerConnection().invoke(new ObjectName(MBEAN), "report",
+                        new Object[] {states, json}, new String[] {String.class.getName(), boolean.class.getName()});
             }
-            String report = p.getProperty(REPORT, "");
-            if (!report.startsWith(nonce + "\n")) {
-                throw new AttachRefused("pid " + pid + " did not leave the report (another report at the same time?):"
-                        + " try again");
-            }
-            return report.substring(nonce.length() + 1);
-        } catch (IOException e) {
+        } catch (IOException | JMException e) {
             throw new AttachRefused("attached to pid " + pid + " but could not read the report: " + e);
         } finally {
             try {
@@ -60,6 +61,7 @@ public final class Attacher {
             }
         }
     }
+
     private static VirtualMachine attach(long pid) throws AttachRefused {
         try {
             return VirtualMachine.attach(String.valueOf(pid));
@@ -79,10 +81,9 @@ public final class Attacher {
         }
     }
 
-    private static void loadAgent(VirtualMachine vm, long pid, Path agentJar, String args)
-            throws AttachRefused, IOException {
+    private static void loadAgent(VirtualMachine vm, long pid, Path agentJar) throws AttachRefused, IOException {
         try {
-            vm.loadAgent(agentJar.toString(), args);
+            vm.loadAgent(agentJar.toString());
         } catch (AgentLoadException e) {
             throw new AttachRefused("pid " + pid + " refused to load the agent (" + e.getMessage()
                     + "; -XX:-EnableDynamicAgentLoading?): " + Target.INSTEAD);
