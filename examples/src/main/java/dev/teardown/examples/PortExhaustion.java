@@ -31,6 +31,11 @@ final class PortExhaustion implements Scenario {
         return "client-first churn exhausts a small port range (EADDRNOTAVAIL); server-first, ABORT and tcp_tw_reuse avoid it";
     }
 
+    @Override
+    public String unavailableReason() {
+        return Netns.unavailableReason();
+    }
+
     enum Strategy { CLIENT_FIRST, SERVER_FIRST, ABORT, CLIENT_FIRST_TW_REUSE }
 
     @Override

@@ -5,6 +5,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The independent observer: runs {@code ss -tanH} as a process (from the calling thread, so it sees the
@@ -51,6 +53,49 @@ final class Ss {
         return n;
     }
 
+    /** Sockets in {@code ssState} (ss filter syntax), whatever their ports: for a private namespace, all of ours. */
+    static int countAll(String ssState) {
+        int n = 0;
+        for (String line : run("state", ssState).split("\n")) {
+            if (!line.isBlank()) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /**
+     * The connection's line from {@code ss -tanoeH} (state, queues, addresses, timer, uid, inode...), with runs of
+     * blanks squeezed, or GONE.
+     */
+    static String detail(int localPort, int peerPort) {
+        for (String line : run("-oe").split("\n")) {
+            String[] f = line.trim().split("\\s+");
+            if (f.length >= 5 && port(f[3]) == localPort && port(f[4]) == peerPort) {
+                return String.join(" ", f);
+            }
+        }
+        return "GONE";
+    }
+
+    /**
+     * The timer of an {@code ss -o} line as {name, seconds}, e.g. {"timewait", "59.0"} from
+     * {@code timer:(timewait,59sec,0)}; null when the line has none.
+     */
+    static String[] timer(String line) {
+        Matcher m = Pattern.compile("timer:\\((\\w+),([^,)]+)").matcher(line);
+        if (!m.find()) {
+            return null;
+        }
+        double secs = 0;
+        Matcher u = Pattern.compile("([0-9.]+)(min|sec|ms)").matcher(m.group(2));
+        while (u.find()) {
+            double n = Double.parseDouble(u.group(1));
+            secs += u.group(2).equals("min") ? n * 60 : u.group(2).equals("sec") ? n : n / 1000;
+        }
+        return new String[] {m.group(1), String.valueOf(secs)};
+    }
+
     private static int port(String addr) {
         String p = addr.substring(addr.lastIndexOf(':') + 1);
         return p.equals("*") ? 0 : Integer.parseInt(p);
@@ -58,7 +103,13 @@ final class Ss {
 
     private static String run(String... filter) {
         List<String> cmd = new ArrayList<>(List.of("ss", "-tanH"));
-        cmd.addAll(List.of(filter));
+        for (String f : filter) {
+            if (f.startsWith("-")) {
+                cmd.add(1, f);
+            } else {
+                cmd.add(f);
+            }
+        }
         try {
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
