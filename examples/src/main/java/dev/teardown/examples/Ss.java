@@ -80,18 +80,20 @@ final class Ss {
 
     /**
      * The timer of an {@code ss -o} line as {name, seconds}, e.g. {"timewait", "59.0"} from
-     * {@code timer:(timewait,59sec,0)}; null when the line has none.
+     * {@code timer:(timewait,59sec,0)}; null when the line has none. ss spells 2 s 736 ms as {@code 2.736ms},
+     * 59 s as {@code 59sec}, 1 min 5 s as {@code 1min5sec}, and nothing left as an empty field.
      */
     static String[] timer(String line) {
-        Matcher m = Pattern.compile("timer:\\((\\w+),([^,)]+)").matcher(line);
+        Matcher m = Pattern.compile("timer:\\((\\w+),([^,)]*)").matcher(line);
         if (!m.find()) {
             return null;
         }
+        Matcher u = Pattern.compile("(?:(\\d+)min)?(?:(\\d+)(?:\\.|sec))?(?:(\\d+)ms)?").matcher(m.group(2));
         double secs = 0;
-        Matcher u = Pattern.compile("([0-9.]+)(min|sec|ms)").matcher(m.group(2));
-        while (u.find()) {
-            double n = Double.parseDouble(u.group(1));
-            secs += u.group(2).equals("min") ? n * 60 : u.group(2).equals("sec") ? n : n / 1000;
+        if (u.matches()) {
+            secs = (u.group(1) == null ? 0 : 60 * Integer.parseInt(u.group(1)))
+                    + (u.group(2) == null ? 0 : Integer.parseInt(u.group(2)))
+                    + (u.group(3) == null ? 0 : Integer.parseInt(u.group(3)) / 1000.0);
         }
         return new String[] {m.group(1), String.valueOf(secs)};
     }
