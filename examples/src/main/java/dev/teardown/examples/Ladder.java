@@ -75,6 +75,7 @@ final class Ladder {
             long ack = rel(p.ack(), fromClient ? serverBase : clientBase);
             rows.add(new Row(p, fromClient, seq, ack, c != null ? c : implied.client, c != null, s != null ? s : implied.server,
                     s != null, null));
+            implied.seen(c, s);
         }
         return new Ladder("client :" + clientPort, "server :" + serverPort, ps.isEmpty() ? 0 : ps.get(0).time(), fold(rows), ps);
     }
@@ -221,6 +222,12 @@ final class Ladder {
         String server = "LISTEN";
         private long clientFinAck = -1;
         private long serverFinAck = -1;
+
+        /** What the table read wins over what the segments imply (e.g. a socket the kernel destroyed). */
+        void seen(String clientState, String serverState) {
+            client = clientState != null ? clientState : client;
+            server = serverState != null ? serverState : server;
+        }
 
         void apply(Packet p, boolean fromClient) {
             if (p.rst()) {
