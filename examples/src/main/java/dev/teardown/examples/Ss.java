@@ -53,6 +53,18 @@ final class Ss {
         return n;
     }
 
+    /** Local ports of the sockets in {@code ssState} (ss filter syntax) whose peer port is {@code peerPort}. */
+    static List<Integer> localPorts(String ssState, int peerPort) {
+        List<Integer> ports = new ArrayList<>();
+        for (String line : run("state", ssState).split("\n")) {
+            String[] f = line.trim().split("\\s+");
+            if (f.length >= 4 && port(f[f.length - 1]) == peerPort) {
+                ports.add(port(f[f.length - 2]));
+            }
+        }
+        return ports;
+    }
+
     /** Sockets in {@code ssState} (ss filter syntax), whatever their ports: for a private namespace, all of ours. */
     static int countAll(String ssState) {
         int n = 0;
