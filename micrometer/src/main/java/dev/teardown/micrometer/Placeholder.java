@@ -1,0 +1,2 @@
+package dev.teardown.micrometer;
+/** placeholder */ final class Placeholder {}
