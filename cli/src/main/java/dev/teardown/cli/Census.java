@@ -19,6 +19,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * One reading of a network namespace's TCP table with the owner of every socket, aggregated as it streams
@@ -166,6 +167,9 @@ final class Census {
      */
     static Census take(boolean watch, Census previous) {
         long start = System.nanoTime();
+        // The /proc pass runs beside the first dump: on a cold JVM that dump also pays for loading the native
+        // binding, and the two overlap on two cores. The listeners it returns are few and kept until owners are known.
+        CompletableFuture<OwnerScan> scan = CompletableFuture.supplyAsync(OwnerScan::run, Census::runOnNewThread);
         KernelTcpSettings settings = null;
         String error = null;
         try {
@@ -173,10 +177,15 @@ final class Census {
         } catch (UncheckedIOException e) {
             error = e.getMessage();
         }
-        OwnerScan owners = OwnerScan.run();
-        Census c = new Census(owners, settings, error, watch ? new HashMap<>() : null);
+        List<TcpEntry> listening = new ArrayList<>();
         long t = System.nanoTime();
-        TcpTable.forEach(EnumSet.of(TcpState.LISTEN), e -> c.add(e, previous));
+        TcpTable.forEach(EnumSet.of(TcpState.LISTEN), e -> {
+            if (listening.size() < CAP) {
+                listening.add(e);
+            }
+        });
+        Census c = new Census(scan.join(), settings, error, watch ? new HashMap<>() : null);
+        listening.forEach(e -> c.add(e, previous));
         EnumSet<TcpState> withInfo = EnumSet.of(TcpState.CLOSE_WAIT, TcpState.FIN_WAIT1, TcpState.LAST_ACK, TcpState.CLOSING);
         EnumSet<TcpState> rest = EnumSet.complementOf(withInfo);
         rest.remove(TcpState.LISTEN);
@@ -185,6 +194,12 @@ final class Census {
         c.tableNanos = System.nanoTime() - t;
         c.totalNanos = System.nanoTime() - start;
         return c;
+    }
+
+    private static void runOnNewThread(Runnable r) {
+        Thread t = new Thread(r, "teardown-owner-scan");
+        t.setDaemon(true);
+        t.start();
     }
 
     private void add(TcpEntry e, Census previous) {

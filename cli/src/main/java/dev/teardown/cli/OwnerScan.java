@@ -1,9 +1,8 @@
 package dev.teardown.cli;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -55,59 +54,133 @@ final class OwnerScan {
 
     private OwnerScan() {}
 
-    /** Scans every process visible in this PID namespace. */
+    /** Descriptors read per task: a process with 100,000 sockets is split, so every core helps. */
+    private static final int CHUNK = 2048;
+
+    /**
+     * Scans every process visible in this PID namespace. The kernel's readlink of {@code /proc/PID/fd/N} costs
+     * several microseconds (a path walk and a ptrace access check each), so the links are read by one thread per
+     * core, in chunks; the results are merged in pid order.
+     */
     static OwnerScan run() {
         OwnerScan s = new OwnerScan();
         long start = System.nanoTime();
-        try (DirectoryStream<Path> procs = Files.newDirectoryStream(PROC)) {
-            for (Path p : procs) {
-                String name = p.getFileName().toString();
-                if (name.isEmpty() || name.charAt(0) < '0' || name.charAt(0) > '9') {
-                    continue;
-                }
-                s.scan(Long.parseLong(name), p.resolve("fd"));
+        String[] names = new File("/proc").list();
+        if (names == null) {
+            throw new java.io.UncheckedIOException(new IOException("cannot list /proc"));
+        }
+        List<Task> tasks = new ArrayList<>();
+        for (String name : names) {
+            if (name.isEmpty() || name.charAt(0) < '0' || name.charAt(0) > '9') {
+                continue;
             }
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException("cannot list /proc", e);
+            long pid = Long.parseLong(name);
+            File fdDir = new File("/proc/" + name + "/fd");
+            String[] fds = fdDir.list();
+            if (fds == null) {
+                // exited, or not ours to read: tell them apart
+                if (new File("/proc/" + name).exists() && !fdDir.canRead()) {
+                    s.unreadable++;
+                }
+                continue;
+            }
+            s.processes++;
+            for (int i = 0; i < fds.length; i += CHUNK) {
+                tasks.add(new Task(pid, "/proc/" + name + "/fd/", fds, i, Math.min(fds.length, i + CHUNK)));
+            }
+        }
+        int threads = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
+        if (threads == 1 || tasks.size() < 2) {
+            tasks.forEach(Task::run);
+        } else {
+            java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
+            Runnable worker = () -> {
+                for (int i; (i = next.getAndIncrement()) < tasks.size(); ) {
+                    tasks.get(i).run();
+                }
+            };
+            List<Thread> helpers = new ArrayList<>();
+            for (int t = 1; t < threads; t++) {
+                Thread h = new Thread(worker, "teardown-owner-scan-" + t);
+                h.setDaemon(true);
+                h.start();
+                helpers.add(h);
+            }
+            worker.run();
+            for (Thread h : helpers) {
+                try {
+                    h.join();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted while scanning /proc", e);
+                }
+            }
+        }
+        for (Task t : tasks) {
+            s.merge(t);
         }
         s.nanos = System.nanoTime() - start;
         return s;
     }
 
-    private void scan(long pid, Path fdDir) {
-        Owner me = null;
-        try (DirectoryStream<Path> fds = Files.newDirectoryStream(fdDir)) {
-            processes++;
-            for (Path fd : fds) {
+    /** Reads one slice of one process's descriptor links into a primitive array of socket inodes. */
+    private static final class Task implements Runnable {
+        final long pid;
+        final String dir;
+        final String[] fds;
+        final int from;
+        final int to;
+        long[] inodes;
+        int found;
+
+        Task(long pid, String dir, String[] fds, int from, int to) {
+            this.pid = pid;
+            this.dir = dir;
+            this.fds = fds;
+            this.from = from;
+            this.to = to;
+        }
+
+        @Override
+        public void run() {
+            long[] out = new long[to - from];
+            int n = 0;
+            for (int i = from; i < to; i++) {
                 String link;
                 try {
-                    link = Files.readSymbolicLink(fd).toString();
-                } catch (IOException e) {
-                    continue; // closed meanwhile
+                    link = Files.readSymbolicLink(Paths.get(dir.concat(fds[i]))).toString();
+                } catch (IOException | SecurityException e) {
+                    continue; // closed meanwhile, or the process exited
                 }
                 long inode = socketInode(link);
-                if (inode <= 0) {
-                    continue;
-                }
-                if (me == null) {
-                    me = new Owner(pid, owners.size());
-                    owners.add(me);
-                }
-                int first = owner.putIfAbsent(inode, me.index, NONE);
-                if (first != NONE && first != me.index) {
-                    List<Owner> more = others.computeIfAbsent(inode, k -> new ArrayList<>(1));
-                    if (!more.contains(me)) {
-                        more.add(me);
-                    }
+                if (inode > 0) {
+                    out[n++] = inode;
                 }
             }
-        } catch (NoSuchFileException e) {
-            // exited
-        } catch (AccessDeniedException e) {
-            unreadable++;
-        } catch (IOException | SecurityException e) {
-            if (Files.exists(fdDir.getParent())) {
-                unreadable++;
+            inodes = out;
+            found = n;
+        }
+    }
+
+    private Owner lastOwner;
+
+    private void merge(Task t) {
+        if (t.found == 0) {
+            return;
+        }
+        Owner me = lastOwner != null && lastOwner.pid == t.pid ? lastOwner : new Owner(t.pid, owners.size());
+        if (me != lastOwner) {
+            owners.add(me);
+            lastOwner = me;
+        }
+        for (int i = 0; i < t.found; i++) {
+            long inode = t.inodes[i];
+            int first = owner.putIfAbsent(inode, me.index, NONE);
+            if (first != NONE && first != me.index) {
+                List<Owner> more = others.computeIfAbsent(inode, k -> new ArrayList<>(1));
+                if (!more.contains(me)) {
+                    more.add(me);
+                }
             }
         }
     }
