@@ -1,2 +1,0 @@
-package dev.teardown.micrometer;
-/** placeholder */ final class Placeholder {}
