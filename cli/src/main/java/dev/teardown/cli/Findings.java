@@ -133,7 +133,7 @@ final class Findings {
     }
 
     private static String who(Owner o) {
-        return o == null ? "an unknown process" : "pid " + o.pid + " (" + Untrusted.shorten(o.command(), 60) + ")";
+        return o == null ? "an unknown process" : "pid " + o.pid + " (" + Untrusted.shorten(o.command(), 120) + ")";
     }
 
     private static String top(Tally<String> t) {
