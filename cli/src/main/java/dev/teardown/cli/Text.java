@@ -85,7 +85,7 @@ final class Text {
         StringBuilder out = new StringBuilder();
         for (int i = 0; i < Math.min(2, list.size()); i++) {
             Owner o = c.owners.owners().get(list.get(i).getKey());
-            out.append(i == 0 ? "" : "; ").append(o.pid).append(' ').append(Untrusted.shorten(o.command(), 14)).append(": ")
+            out.append(i == 0 ? "" : "; ").append(o.pid).append(' ').append(Untrusted.brief(o.command(), 16)).append(": ")
                     .append(list.get(i).getValue()[k]);
         }
         if (list.size() > 2) {
@@ -93,7 +93,7 @@ final class Text {
         }
         int none = c.states[k] - owned(c, k);
         if (none > 0) {
-            out.append(out.length() == 0 ? "" : "; ").append(s == TcpState.TIME_WAIT || c.unowned[k] == 0 ? "kernel" : "unknown")
+            out.append(out.length() == 0 ? "" : "; ").append(c.unowned[k] == 0 ? "no descriptor" : "holder unknown")
                     .append(": ").append(none);
         }
         return out.toString();
@@ -136,10 +136,10 @@ final class Text {
                 age = "unknown";
             }
             b.append(String.format("  %-8s %-30s %-28s %6d %8d  %s%n", g.owner == null ? "?" : Long.toString(g.owner.pid),
-                    g.owner == null ? "(holder not readable)" : Untrusted.shorten(g.owner.command(), 30),
+                    g.owner == null ? "(holder not readable)" : Untrusted.brief(g.owner.command(), 30),
                     Untrusted.shorten(g.peer.display(), 28), g.count, g.unread, age));
             for (Owner o : g.alsoHeldBy) {
-                b.append(String.format("  %-8s %-30s %s%n", o.pid, Untrusted.shorten(o.command(), 30), "also holds them"));
+                b.append(String.format("  %-8s %-30s %s%n", o.pid, Untrusted.brief(o.command(), 30), "also holds them"));
             }
         }
         if (groups.size() > 20) {
@@ -207,7 +207,7 @@ final class Text {
             Owner o = l.owner();
             b.append(String.format("  %-28s %5d / %-5d %-6s %s%n", l.local(), l.queue(), l.backlog(),
                     l.full() ? "FULL" : l.nearFull() ? "NEAR" : "",
-                    o == null ? "(owner not readable)" : o.pid + " " + Untrusted.shorten(o.command(), 40)));
+                    o == null ? "(owner not readable)" : o.pid + " " + Untrusted.brief(o.command(), 40)));
         }
         if (ls.size() > 10) {
             b.append("  ... ").append(ls.size() - 10).append(" more\n");

@@ -16,7 +16,7 @@ record Threshold(String text, String metric, String op, double limit) {
     private static final Pattern SYNTAX = Pattern.compile("([a-z0-9-]+)\\s*(>=|<=|>|<|=)\\s*([0-9]+(?:\\.[0-9]+)?)");
 
     static final String METRICS = "a state (close-wait, time-wait, fin-wait-1, fin-wait-2, last-ack, closing, established,"
-            + " syn-sent, syn-recv, listen), orphans, close-wait-age (s), port-use (%), accept-queue (%), listen-overflows, sockets";
+            + " syn-sent, syn-recv, listen), orphans, close-wait-age (seconds), port-use (percent), accept-queue (percent), listen-overflows, sockets";
 
     /** Parses {@code text}; throws IllegalArgumentException naming what is wrong. */
     static Threshold parse(String text) {

@@ -86,6 +86,18 @@ final class Untrusted {
         out.append("\\x").append(Character.forDigit(b >> 4, 16)).append(Character.forDigit(b & 0xf, 16));
     }
 
+    /**
+     * An escaped command line as a table shows it: the program's file name without its directory, then the
+     * arguments ({@code /usr/bin/python3 worker.py} becomes {@code python3 worker.py}), cut to {@code max}.
+     */
+    static String brief(String command, int max) {
+        int space = command.indexOf(' ');
+        String program = space < 0 ? command : command.substring(0, space);
+        int slash = program.lastIndexOf('/');
+        String b = slash >= 0 && slash < program.length() - 1 ? command.substring(slash + 1) : command;
+        return shorten(b, max);
+    }
+
     /** {@code s} cut to {@code max} characters, with "..." at the end when cut. */
     static String shorten(String s, int max) {
         return s.length() <= max ? s : s.substring(0, Math.max(0, max - 3)) + "...";
