@@ -40,6 +40,12 @@ final class Descriptor {
         }
     }
 
+    /**
+     * Platform threads park on the poller too (instead of poll(2) beside a pooled waker) when the system property
+     * {@code dev.teardown.platformThreadsPark} is {@code true}: the other half of an A/B measurement.
+     */
+    private static final boolean PLATFORM_THREADS_PARK = Boolean.getBoolean("dev.teardown.platformThreadsPark");
+
     final int fd;
     private final String what;
     @SuppressWarnings("unused") // accessed through STATE
@@ -119,7 +125,7 @@ final class Descriptor {
         if (deadline.passed()) {
             return false;
         }
-        if (Threads.currentIsVirtual()) {
+        if (PLATFORM_THREADS_PARK || Threads.currentIsVirtual()) {
             Thread t = Thread.currentThread();
             addWaiter(t, call);
             try {

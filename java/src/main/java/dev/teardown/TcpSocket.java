@@ -118,13 +118,13 @@ public final class TcpSocket implements AutoCloseable {
 
     private void doConnect(InetSocketAddress remote, long timeoutNanos) throws TcpException {
         // Nobody else can see this handle until connect returns it, so no close can race with the handshake.
-        try (Descriptor.Use u = d.acquire("connect"); Buffers.Cell sa = Buffers.cell()) {
+        try (Descriptor.Use u = d.acquire("connect")) {
             int fd = u.fd();
             byte[] addr = new byte[Sockaddr.MAX_LEN];
             int len = Sockaddr.encode(remote, addr);
             if (timeoutNanos < 0 && !Threads.currentIsVirtual()) {
                 // A platform thread without a deadline: a blocking connect(2), as C does (nothing to pin).
-                if (Libc.connect(fd, sa.put(addr, len), len) == 0) {
+                if (connect(fd, addr, len) == 0) {
                     return;
                 }
                 int e = Libc.errno();
@@ -141,7 +141,7 @@ public final class TcpSocket implements AutoCloseable {
                 throw TcpException.of("fcntl(O_NONBLOCK) for connect to " + remote, Libc.errno());
             }
             try {
-                if (Libc.connect(fd, sa.put(addr, len), len) < 0) {
+                if (connect(fd, addr, len) < 0) {
                     int e = Libc.errno();
                     if (e != Errno.EINPROGRESS && e != Errno.EINTR) {
                         throw TcpException.of("connect to " + remote, e);
@@ -155,6 +155,13 @@ public final class TcpSocket implements AutoCloseable {
             }
         } finally {
             Reference.reachabilityFence(this); // the safety net must not close the handle mid-call
+        }
+    }
+
+    /** connect(2) with the address in native memory held only for the call. */
+    private static int connect(int fd, byte[] addr, int len) {
+        try (Buffers.Cell sa = Buffers.cell()) {
+            return Libc.connect(fd, sa.put(addr, len), len);
         }
     }
 
