@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.lang.instrument.Instrumentation;
 import java.net.URISyntaxException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Enumeration;
@@ -23,24 +24,38 @@ final class BootstrapJar {
     private BootstrapJar() {}
 
     static void append(Instrumentation inst) throws IOException, URISyntaxException {
-        Path agentJar = Path.of(BootstrapJar.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        Path source = Path.of(BootstrapJar.class.getProtectionDomain().getCodeSource().getLocation().toURI());
         Path rt = Files.createTempFile("teardown-agent-rt-", ".jar");
         rt.toFile().deleteOnExit();
-        try (JarFile in = new JarFile(agentJar.toFile());
-             OutputStream file = Files.newOutputStream(rt);
-             JarOutputStream out = new JarOutputStream(file)) {
-            Enumeration<JarEntry> entries = in.entries();
-            while (entries.hasMoreElements()) {
-                JarEntry e = entries.nextElement();
-                if (e.getName().startsWith(PACKAGE) && e.getName().endsWith(".class")) {
-                    out.putNextEntry(new JarEntry(e.getName()));
-                    try (InputStream body = in.getInputStream(e)) {
-                        body.transferTo(out);
+        try (OutputStream file = Files.newOutputStream(rt); JarOutputStream out = new JarOutputStream(file)) {
+            if (Files.isDirectory(source)) { // the agent's classes in a directory (its own build, an IDE)
+                try (DirectoryStream<Path> dir = Files.newDirectoryStream(source.resolve(PACKAGE), "*.class")) {
+                    for (Path p : dir) {
+                        try (InputStream body = Files.newInputStream(p)) {
+                            copy(out, PACKAGE + p.getFileName(), body);
+                        }
                     }
-                    out.closeEntry();
+                }
+            } else {
+                try (JarFile in = new JarFile(source.toFile())) {
+                    Enumeration<JarEntry> entries = in.entries();
+                    while (entries.hasMoreElements()) {
+                        JarEntry e = entries.nextElement();
+                        if (e.getName().startsWith(PACKAGE) && e.getName().endsWith(".class")) {
+                            try (InputStream body = in.getInputStream(e)) {
+                                copy(out, e.getName(), body);
+                            }
+                        }
+                    }
                 }
             }
         }
         inst.appendToBootstrapClassLoaderSearch(new JarFile(rt.toFile()));
+    }
+
+    private static void copy(JarOutputStream out, String name, InputStream body) throws IOException {
+        out.putNextEntry(new JarEntry(name));
+        body.transferTo(out);
+        out.closeEntry();
     }
 }

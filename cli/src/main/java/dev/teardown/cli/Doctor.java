@@ -16,8 +16,10 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code teardown doctor}: reads the TCP table of this network namespace once, with every socket's owner,
- * and reports what is stuck and what to do; {@code --watch} repeats it with rates. Exit status: 0, or 1 when
- * a {@code --fail-if} threshold is crossed, 2 for a wrong option, 3 when the table cannot be read.
+ * and reports what is stuck and what to do; {@code --watch} repeats it with rates. With {@code --pid}, one JVM's
+ * sockets grouped by the code that opened them instead (teardown-agent). Exit status: 0, or 1 when a
+ * {@code --fail-if} threshold is crossed, 2 for a wrong option or a JVM that cannot be attached to, 3 when the table
+ * cannot be read.
  */
 @Command(name = "doctor", mixinStandardHelpOptions = true, sortOptions = false, usageHelpAutoWidth = true,
         description = {"The on-call view of this machine's (network namespace's) TCP sockets: counts by state with owners"
@@ -25,8 +27,8 @@ import picocli.CommandLine.Spec;
                 + " destination against the ephemeral port range, accept queues, kernel settings, and one line per finding.",
             "Run as root to see the owners of every process's sockets."},
         exitCodeListHeading = "Exit status:%n",
-        exitCodeList = {"0:no threshold crossed", "1:a --fail-if threshold was crossed", "2:wrong option or value",
-            "3:the socket table could not be read"})
+        exitCodeList = {"0:no threshold crossed", "1:a --fail-if threshold was crossed",
+            "2:wrong option or value; with --pid: the JVM cannot be attached to", "3:the socket table could not be read"})
 final class Doctor implements Callable<Integer> {
     static final int CROSSED = 1;
     static final int FAILED = 3;
@@ -51,6 +53,19 @@ final class Doctor implements Callable<Integer> {
             + " also >=, <, <=, =). METRIC: " + Threshold.METRICS + ". Example: --fail-if close-wait>100")
     List<String> failIf = new ArrayList<>();
 
+    @Option(names = "--pid", paramLabel = "PID", description = "One JVM instead: its sockets in CLOSE_WAIT (or --state),"
+            + " grouped by the code that opened them, worst first. Needs teardown's agent in that JVM: --attach, or"
+            + " -javaagent:teardown-agent.jar at its start (sockets opened before the agent are listed without a site).")
+    Long pid;
+
+    @Option(names = "--attach", description = "With --pid: load teardown's agent into the JVM first (Attach API); it"
+            + " records the sockets opened from then on.")
+    boolean attach;
+
+    @Option(names = "--state", paramLabel = "STATES", description = "With --pid: close-wait (default), all, or a list"
+            + " such as established,close-wait.")
+    String state;
+
     private final PrintWriter out;
 
     Doctor(PrintWriter out) {
@@ -69,6 +84,20 @@ final class Doctor implements Callable<Integer> {
         }
         if (json && prometheus) {
             throw new ParameterException(spec.commandLine(), "--json and --prometheus are exclusive");
+        }
+        if (pid != null) {
+            if (prometheus || watch != null || !thresholds.isEmpty()) {
+                throw new ParameterException(spec.commandLine(), "--pid goes with --attach, --state and --json only");
+            }
+            try {
+                return JvmSites.report(pid, attach, json, state == null ? "close-wait" : state, out,
+                        spec.commandLine().getErr());
+            } catch (IllegalArgumentException e) {
+                throw new ParameterException(spec.commandLine(), "Invalid value for option '--state': " + e.getMessage());
+            }
+        }
+        if (attach || state != null) {
+            throw new ParameterException(spec.commandLine(), (attach ? "--attach" : "--state") + " needs --pid");
         }
         Duration interval = null;
         if (watch != null) {
