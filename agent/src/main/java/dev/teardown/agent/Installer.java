@@ -27,8 +27,27 @@ final class Installer {
         inst.redefineModule(base, Set.of(rt), Map.of(), Map.of("java.io", Set.of(rt), "java.net", Set.of(rt)),
                 Set.of(), Map.of());
         Instrumenter.install(inst, rt);
+        startSweeper();
         SocketSites.register(how);
         CloseWaitEvent.register();
         System.setProperty(TeardownAgent.PROPERTY, how + " " + Recorder.startedMillis());
+    }
+
+    /** Once a second, the stacks of sockets open for a second or more become sites (short-lived ones never do). */
+    private static void startSweeper() {
+        Thread t = new Thread(() -> {
+            while (true) {
+                try {
+                    Thread.sleep(1000);
+                    Recorder.resolveOlderThan(1000);
+                } catch (InterruptedException e) {
+                    return;
+                } catch (Throwable e) {
+                    // keep sweeping; the report resolves what is left
+                }
+            }
+        }, "teardown-agent-sites");
+        t.setDaemon(true);
+        t.start();
     }
 }

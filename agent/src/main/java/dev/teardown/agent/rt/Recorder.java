@@ -1,16 +1,13 @@
 package dev.teardown.agent.rt;
 
 import java.io.FileDescriptor;
-import java.lang.StackWalker.StackFrame;
 import java.util.Arrays;
 import java.util.Collections;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Function;
-import java.util.stream.Stream;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * What the agent's advice calls when a socket is opened or closed: one record per open descriptor, with the site
@@ -25,9 +22,7 @@ public final class Recorder {
     private static final Map<Integer, SocketRecord> OPEN = new ConcurrentHashMap<>();
     private static final Map<List<StackTraceElement>, Site> SITES = new ConcurrentHashMap<>();
     private static final Site TOO_MANY = new Site(List.of(), false);
-    private static final StackWalker WALKER = StackWalker.getInstance();
-    private static final Function<Stream<StackFrame>, Site> CAPTURE = Recorder::capture;
-    private static final AtomicLong RECORDED = new AtomicLong();
+    private static final LongAdder RECORDED = new LongAdder();
     private static final AtomicLong FAILURES = new AtomicLong();
     private static volatile long startedMillis;
 
@@ -49,7 +44,7 @@ public final class Recorder {
 
     /** Sockets recorded since the start. */
     public static long recorded() {
-        return RECORDED.get();
+        return RECORDED.sum();
     }
 
     /** Records dropped because something failed inside the recorder. */
@@ -139,46 +134,54 @@ public final class Recorder {
             return;
         }
         try {
-            Site site = WALKER.walk(CAPTURE);
-            OPEN.put(fd, new SocketRecord(fd, System.identityHashCode(owner), System.currentTimeMillis(), site, kind));
-            RECORDED.incrementAndGet();
+            // a Throwable's backtrace is the cheapest stack the JVM takes (no frame objects); it becomes a Site only
+            // for sockets that live long enough to matter (see resolveOlderThan) or that a report lists
+            OPEN.put(fd, new SocketRecord(fd, System.identityHashCode(owner), System.currentTimeMillis(),
+                    new Throwable(), kind));
+            RECORDED.increment();
         } catch (Throwable t) {
             FAILURES.incrementAndGet();
         }
     }
 
     /**
-     * Keeps up to eight application frames (outside the JDK, Netty and the agent); when there are none (a socket
-     * accepted on a Netty event loop, or opened by a JDK pool thread), the library's frames instead.
+     * Turns the stacks of the sockets open for at least {@code millis} into sites, so that their backtraces are not
+     * kept; the agent calls it every second. Sockets that close sooner never pay for it.
      */
-    private static Site capture(Stream<StackFrame> stack) {
-        StackFrame[] app = new StackFrame[KEEP];
-        StackFrame[] lib = new StackFrame[KEEP];
+    public static void resolveOlderThan(long millis) {
+        long before = System.currentTimeMillis() - millis;
+        for (SocketRecord r : OPEN.values()) {
+            if (r.openedMillis() <= before) {
+                r.site();
+            }
+        }
+    }
+
+    /**
+     * The interned site of a stack: up to eight application frames (outside the JDK, Netty and the agent); when there
+     * are none (a socket accepted on a Netty event loop, or opened by a JDK pool thread), the library's frames.
+     */
+    static Site siteOf(Throwable stack) {
+        StackTraceElement[] all = stack.getStackTrace();
+        StackTraceElement[] app = new StackTraceElement[KEEP];
+        StackTraceElement[] lib = new StackTraceElement[KEEP];
         int apps = 0;
         int libs = 0;
-        Iterator<StackFrame> it = stack.limit(MAX_WALK).iterator();
-        while (it.hasNext() && apps < KEEP) {
-            StackFrame f = it.next();
-            String c = f.getClassName();
+        for (int i = 0; i < all.length && apps < KEEP; i++) {
+            String c = all[i].getClassName();
             if (c.startsWith("dev.teardown.agent.rt.") || isSocketInternals(c)) {
                 continue;
             }
             if (isLibrary(c)) {
                 if (apps == 0 && libs < KEEP) {
-                    lib[libs++] = f;
+                    lib[libs++] = all[i];
                 }
                 continue;
             }
-            app[apps++] = f;
+            app[apps++] = all[i];
         }
         boolean application = apps > 0;
-        StackFrame[] kept = application ? app : lib;
-        int n = application ? apps : libs;
-        StackTraceElement[] frames = new StackTraceElement[n];
-        for (int i = 0; i < n; i++) {
-            frames[i] = kept[i].toStackTraceElement();
-        }
-        List<StackTraceElement> key = Arrays.asList(frames);
+        List<StackTraceElement> key = List.of(Arrays.copyOf(application ? app : lib, application ? apps : libs));
         Site site = SITES.get(key);
         if (site != null) {
             return site;
@@ -186,7 +189,7 @@ public final class Recorder {
         if (SITES.size() >= MAX_SITES) {
             return TOO_MANY;
         }
-        return SITES.computeIfAbsent(List.copyOf(key), k -> new Site(k, application));
+        return SITES.computeIfAbsent(key, k -> new Site(k, application));
     }
 
     private static boolean isLibrary(String c) {

@@ -2,7 +2,10 @@ package dev.teardown.agent.rt;
 
 import java.lang.ref.WeakReference;
 
-/** One socket the agent saw opened: its descriptor, when, where, and how. Immutable but for the Netty links. */
+/**
+ * One socket the agent saw opened: its descriptor, when, where, and how. The stack is kept as taken until
+ * {@link #site()} first needs it.
+ */
 public final class SocketRecord {
     /** How the socket came to be. */
     public enum Kind { CREATED, ACCEPTED, LISTENER, NETTY }
@@ -10,16 +13,17 @@ public final class SocketRecord {
     private final int fd;
     private final int owner;
     private final long openedMillis;
-    private final Site site;
     private final Kind kind;
+    private volatile Throwable stack;
+    private volatile Site site;
     private volatile WeakReference<Object> channel;
     private volatile int parentFd = -1;
 
-    SocketRecord(int fd, int owner, long openedMillis, Site site, Kind kind) {
+    SocketRecord(int fd, int owner, long openedMillis, Throwable stack, Kind kind) {
         this.fd = fd;
         this.owner = owner;
         this.openedMillis = openedMillis;
-        this.site = site;
+        this.stack = stack;
         this.kind = kind;
     }
 
@@ -37,8 +41,16 @@ public final class SocketRecord {
         return openedMillis;
     }
 
+    /** Where the socket was opened (resolved from the stack on first use; racing callers get the same site). */
     public Site site() {
-        return site;
+        Site s = site;
+        if (s == null) {
+            Throwable t = stack;
+            s = t == null ? site : Recorder.siteOf(t);
+            site = s;
+            stack = null;
+        }
+        return s;
     }
 
     public Kind kind() {
