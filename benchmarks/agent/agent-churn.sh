@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The agent's cost per connection: JMH's ChannelChurn (JDK SocketChannel connect + close, client first, no exchange,
-# one thread, against native/accept-close-listener) with and without -javaagent:teardown-agent.jar, in paired rounds
-# (the order alternates) inside a private network namespace with the settings of ./teardown bench. Prints each run
-# and the medians. Needs root (unshare -n), benchmarks/target/benchmarks.jar, native/target/bin and the agent jar:
+# one thread, against native/accept-close-listener) without the agent, with -javaagent:teardown-agent.jar (its
+# default budget of 1000 stacks per second) and with -javaagent:teardown-agent.jar=stacks=all (a stack for every
+# socket), in paired rounds (the order rotates) inside a private network namespace with the settings of
+# ./teardown bench. Prints each run and the medians. Needs root (unshare -n), benchmarks/target/benchmarks.jar, native/target/bin and the agent jar:
 #   mvn -B -q -DskipTests package -pl benchmarks,agent -am
-# Usage: benchmarks/agent/agent-churn.sh [ROUNDS]   (default 6)
+# Usage: benchmarks/agent/agent-churn.sh [ROUNDS]   (default 6; $TEARDOWN_AGENT_JAR names another agent jar)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 rounds=${1:-6}
@@ -15,7 +16,7 @@ ip link set lo up
 sysctl -qw net.ipv4.ip_local_port_range="1024 65535" net.ipv4.tcp_tw_reuse=1 net.ipv4.tcp_tw_reuse_delay=1000 \
     net.ipv4.tcp_timestamps=1
 jar=benchmarks/target/benchmarks.jar
-agent=$PWD/agent/target/teardown-agent.jar
+agent=${TEARDOWN_AGENT_JAR:-$PWD/agent/target/teardown-agent.jar}
 bin=$PWD/native/target/bin
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -29,19 +30,21 @@ run() {
     awk -F, 'NR==2 {gsub(/"/,"",$5); printf "%.0f\n", $5}' "$tmp/r.csv"
 }
 
-echo "round  without(conn/s)  with-agent(conn/s)  ratio   load"
+echo "round  without  agent  agent,stacks=all  (conn/s)  ratio  ratio(all)  load"
 for r in $(seq "$rounds"); do
-    if [ $((r % 2)) = 1 ]; then
-        a=$(run ""); b=$(run "-javaagent:$agent")
-    else
-        b=$(run "-javaagent:$agent"); a=$(run "")
-    fi
-    printf "%5d  %15s  %18s  %5.3f   %s\n" "$r" "$a" "$b" "$(echo "$b / $a" | bc -l)" "$(cut -d' ' -f1-3 /proc/loadavg)"
-    echo "$a $b" >>"$tmp/pairs"
+    case $((r % 3)) in
+        1) a=$(run ""); b=$(run "-javaagent:$agent"); c=$(run "-javaagent:$agent=stacks=all") ;;
+        2) b=$(run "-javaagent:$agent"); c=$(run "-javaagent:$agent=stacks=all"); a=$(run "") ;;
+        0) c=$(run "-javaagent:$agent=stacks=all"); a=$(run ""); b=$(run "-javaagent:$agent") ;;
+    esac
+    printf "%5d  %7s  %5s  %16s            %5.3f  %10.3f  %s\n" "$r" "$a" "$b" "$c" "$(echo "$b / $a" | bc -l)" \
+        "$(echo "$c / $a" | bc -l)" "$(cut -d' ' -f1-3 /proc/loadavg)"
+    echo "$a $b $c" >>"$tmp/runs"
 done
-awk '{ w[NR]=$1; g[NR]=$2; q[NR]=$2/$1 }
-     function med(a, n,   i, j, t) { for (i=1;i<=n;i++) for (j=i+1;j<=n;j++) if (a[j]<a[i]) { t=a[i]; a[i]=a[j]; a[j]=t }
+awk 'function med(a, n,   i, j, t) { for (i=1;i<=n;i++) for (j=i+1;j<=n;j++) if (a[j]<a[i]) { t=a[i]; a[i]=a[j]; a[j]=t }
                                    return n%2 ? a[(n+1)/2] : (a[n/2]+a[n/2+1])/2 }
-     END { n=NR; mw=med(w,n); mg=med(g,n); mq=med(q,n)
-           printf "median: without %.0f conn/s, with agent %.0f conn/s; paired ratio (median of rounds) %.3f\n", mw, mg, mq
-           printf "cost per connection (from the medians): %.2f us\n", (1e6/mg - 1e6/mw) }' "$tmp/pairs"
+     { w[NR]=$1; g[NR]=$2; x[NR]=$3; q[NR]=$2/$1; qa[NR]=$3/$1 }
+     END { n=NR; mw=med(w,n); mg=med(g,n); mx=med(x,n); mq=med(q,n); mqa=med(qa,n)
+           printf "median conn/s: without %.0f, agent %.0f, agent stacks=all %.0f\n", mw, mg, mx
+           printf "paired ratio (median of the rounds): agent %.3f, agent stacks=all %.3f\n", mq, mqa
+           printf "cost per connection (from the medians): agent %.2f us, stacks=all %.2f us\n", 1e6/mg - 1e6/mw, 1e6/mx - 1e6/mw }' "$tmp/runs"

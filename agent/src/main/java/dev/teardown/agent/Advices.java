@@ -61,6 +61,14 @@ final class Advices {
         }
     }
 
+    /** {@code ServerSocketChannelImpl(SelectorProvider, ProtocolFamily)}: {@code ServerSocketChannel.open}. */
+    static final class ListenerOpen {
+        @Advice.OnMethodExit(suppress = Throwable.class)
+        static void exit(@Advice.This Object self, @Advice.FieldValue("fdVal") int fd) {
+            Recorder.listening(self, fd);
+        }
+    }
+
     /** {@code io.netty.channel.unix.Socket(int)}. */
     static final class NettySocket {
         @Advice.OnMethodExit(suppress = Throwable.class)
@@ -74,6 +82,15 @@ final class Advices {
         @Advice.OnMethodEnter(suppress = Throwable.class)
         static void enter(@Advice.This Object self, @Advice.FieldValue("fd") int fd) {
             Recorder.closing(self, fd);
+        }
+    }
+
+    /** {@code io.netty.channel.nio.AbstractNioChannel} constructors: as {@link NettyChannel}, on a JDK channel. */
+    static final class NettyNioChannel {
+        @Advice.OnMethodExit(suppress = Throwable.class)
+        static void exit(@Advice.This Object self, @Advice.FieldValue("ch") Object socket,
+                @Advice.AllArguments Object[] args) {
+            Recorder.nettyChannel(self, socket, args);
         }
     }
 

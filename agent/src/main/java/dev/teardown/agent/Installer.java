@@ -10,7 +10,21 @@ import java.util.Set;
 final class Installer {
     private Installer() {}
 
-    static synchronized void install(String how, Instrumentation inst) throws Exception {
+    /** The {@code stacks=N|all} option (N per second), or the default of 1000. */
+    static int stacksPerSecond(String args) {
+        int limit = 1000;
+        for (String a : args == null ? new String[0] : args.split(",")) {
+            if (a.startsWith("stacks=")) {
+                String v = a.substring(7);
+                limit = v.equals("all") ? Integer.MAX_VALUE : Integer.parseInt(v);
+            } else if (!a.isBlank()) {
+                throw new IllegalArgumentException("unknown option " + a + " (stacks=N|all)");
+            }
+        }
+        return limit;
+    }
+
+    static synchronized void install(String how, int stacksPerSecond, Instrumentation inst) throws Exception {
         if (System.getProperty(TeardownAgent.PROPERTY) != null) {
             return;
         }
@@ -21,11 +35,13 @@ final class Installer {
         if (!Recorder.claimStart()) {
             return;
         }
-        // java.base must read the recorder's module to call it, and open java.io/java.net for the descriptor numbers
+        Recorder.stacksPerSecond(stacksPerSecond);
+        // java.base must read the recorder's module to call it, and open java.io, java.net and sun.nio.ch to it for
+        // the descriptor numbers
         Module rt = Recorder.class.getModule();
         Module base = Object.class.getModule();
-        inst.redefineModule(base, Set.of(rt), Map.of(), Map.of("java.io", Set.of(rt), "java.net", Set.of(rt)),
-                Set.of(), Map.of());
+        inst.redefineModule(base, Set.of(rt), Map.of(),
+                Map.of("java.io", Set.of(rt), "java.net", Set.of(rt), "sun.nio.ch", Set.of(rt)), Set.of(), Map.of());
         Instrumenter.install(inst, rt);
         startSweeper();
         SocketSites.register(how);

@@ -26,7 +26,8 @@ import static net.bytebuddy.matcher.ElementMatchers.takesArgument;
 import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 
 /**
- * Inlines the advice into the JDK's socket classes and, found by name when the application has them, Netty's; classes
+ * Inlines the advice into the JDK's socket classes and, found by name when the application has them, Netty's (its
+ * native epoll transport, and its NIO transport's channels over the JDK's); classes
  * loaded already are retransformed. Only method bodies change (no new fields or methods), as retransformation
  * requires. A class that cannot be instrumented is skipped and counted, and keeps its original code.
  */
@@ -41,12 +42,17 @@ final class Instrumenter implements ClassFileTransformer {
                     Advice.to(Advices.ChannelAccept.class).on(isConstructor().and(takesArguments(4))
                             .and(takesArgument(2, FileDescriptor.class))),
                     Advice.to(Advices.ChannelClose.class).on(named("implCloseSelectableChannel").and(takesArguments(0)))),
+            "sun/nio/ch/ServerSocketChannelImpl", new AsmVisitorWrapper.Compound(
+                    Advice.to(Advices.ListenerOpen.class).on(isConstructor().and(takesArguments(2))),
+                    Advice.to(Advices.ChannelClose.class).on(named("implCloseSelectableChannel").and(takesArguments(0)))),
             "io/netty/channel/unix/Socket",
                     Advice.to(Advices.NettySocket.class).on(isConstructor().and(takesArguments(int.class))),
             "io/netty/channel/unix/FileDescriptor",
                     Advice.to(Advices.NettyClose.class).on(named("close").and(takesArguments(0))),
             "io/netty/channel/epoll/AbstractEpollChannel",
-                    Advice.to(Advices.NettyChannel.class).on(isConstructor()));
+                    Advice.to(Advices.NettyChannel.class).on(isConstructor()),
+            "io/netty/channel/nio/AbstractNioChannel",
+                    Advice.to(Advices.NettyNioChannel.class).on(isConstructor()));
 
     private static final Set<String> INSTRUMENTED = new ConcurrentSkipListSet<>();
     private static final Map<String, String> SKIPPED = new ConcurrentSkipListMap<>();

@@ -24,8 +24,9 @@ final class SocketSites implements SocketSitesMBean {
     /** The report, or a line starting with {@code error: } (no exception class a JMX client might lack). */
     static String render(String states, boolean json) {
         try {
-            AgentInfo info = new AgentInfo(how, Recorder.startedMillis(), Recorder.recorded(), Recorder.failures(),
-                    Set.copyOf(Instrumenter.instrumented()), Instrumenter.skipped());
+            AgentInfo info = new AgentInfo(how, Recorder.startedMillis(), Recorder.recorded(), Recorder.notTaken(),
+                    Recorder.stacksPerSecond(), Recorder.failures(), Set.copyOf(Instrumenter.instrumented()),
+                    Instrumenter.skipped());
             LeakReport r = LeakReport.ofThisJvm(LeakReport.states(states), info, Recorder.open());
             return json ? r.json() : r.text();
         } catch (Exception e) {

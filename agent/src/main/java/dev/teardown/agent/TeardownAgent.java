@@ -16,19 +16,23 @@ public final class TeardownAgent {
 
     private TeardownAgent() {}
 
-    /** Loaded with {@code -javaagent:} before {@code main}. */
+    /**
+     * Loaded with {@code -javaagent:teardown-agent.jar[=stacks=N|all]} before {@code main}: {@code stacks} is the
+     * budget of stacks taken per second (default 1000; beyond it a socket is recorded without its stack), {@code all}
+     * takes every socket's.
+     */
     public static void premain(String args, Instrumentation inst) {
-        start("premain", inst);
+        start("premain", args, inst);
     }
 
-    /** Loaded into a running JVM through the Attach API. */
+    /** Loaded into a running JVM through the Attach API; the same options as {@link #premain}. */
     public static void agentmain(String args, Instrumentation inst) {
-        start("attach", inst);
+        start("attach", args, inst);
     }
 
-    private static void start(String how, Instrumentation inst) {
+    private static void start(String how, String args, Instrumentation inst) {
         try {
-            Installer.install(how, inst);
+            Installer.install(how, Installer.stacksPerSecond(args), inst);
         } catch (Throwable t) {
             System.err.println("teardown-agent: not started (" + t + "); the application runs on without it");
         }

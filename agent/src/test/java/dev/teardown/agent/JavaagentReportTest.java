@@ -57,6 +57,24 @@ class JavaagentReportTest {
         }
     }
 
+    @Test
+    void overTheStackBudgetSocketsAreStillListed() throws Exception {
+        assumeTrue(Ss.available(), "needs ss (iproute2) as the independent observer");
+        try (AppJvm app = AppJvm.start(LeakyServer.class, "-javaagent:" + Reader.jar() + "=stacks=0")) {
+            app.hangUp(2);
+            assertEquals(2, Ss.awaitCloseWait(app.port(), 2), "ss: CLOSE_WAIT on the app's port");
+            Reader.Result r = Reader.report("--pid", String.valueOf(app.pid()), "--json");
+            Map<String, Object> report = Reports.parse(r.out());
+            assertEquals(1, Reports.groups(report).size(), r.out());
+            Map<String, Object> group = Reports.groups(report).get(0);
+            assertEquals(2L, Reports.count(group));
+            assertEquals(Boolean.FALSE, group.get("stackTaken"));
+            assertEquals(0L, ((Map<?, ?>) report.get("agent")).get("stacksPerSecond"));
+            Reader.Result text = Reader.report("--pid", String.valueOf(app.pid()));
+            assertTrue(text.out().contains("2 in CLOSE_WAIT") && text.out().contains("stack not taken"), text.out());
+        }
+    }
+
     private static String tool(String name) {
         return Path.of(System.getProperty("java.home"), "bin", name).toString();
     }

@@ -14,7 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-/** A Netty epoll server whose handler ignores half-closure: the report names the handler and the bind line. */
+/** A Netty server whose handler ignores half-closure: the report names the handler and the bind line. */
 class NettyReportTest {
     private static final String HANDLER = "org.example.leaky.NettyLeakServer$IgnoresHalfClose";
 
@@ -35,6 +35,20 @@ class NettyReportTest {
             Reader.Result text = Reader.report("--pid", String.valueOf(app.pid()));
             assertTrue(text.out().contains("channel handlers: " + HANDLER), text.out());
             assertTrue(text.out().contains("accepted on the listener opened at\n    at " + bind), text.out());
+        }
+    }
+
+    @Test
+    void nioTransportToo() throws Exception {
+        assumeTrue(Ss.available(), "needs ss (iproute2) as the independent observer");
+        String bind = "org.example.leaky.NettyLeakServer.main(NettyLeakServer.java:"
+                + Sources.line(NettyLeakServer.class, "// LISTEN") + ")";
+        try (AppJvm app = AppJvm.start(NettyLeakServer.class, "-Dtransport=nio", "-javaagent:" + Reader.jar())) {
+            app.hangUp(2);
+            assertEquals(2, Ss.awaitCloseWait(app.port(), 2), "ss: CLOSE_WAIT on the app's port");
+            Map<String, Object> group = onlyGroup(app, 2);
+            assertEquals(List.of(HANDLER), group.get("handlers"));
+            assertEquals(bind, ((List<?>) group.get("listenerSite")).get(0));
         }
     }
 

@@ -11,21 +11,26 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 
 /**
- * Not teardown-based: a Netty epoll server that allows half-closure and ignores the end of its clients' input, so
- * each channel whose client hangs up stays in CLOSE_WAIT. Prints its port, then serves until killed.
+ * Not teardown-based: a Netty server that allows half-closure and ignores the end of its clients' input, so each
+ * channel whose client hangs up stays in CLOSE_WAIT. Native epoll transport, or NIO with {@code -Dtransport=nio}.
+ * Prints its port, then serves until killed.
  */
 public final class NettyLeakServer {
     public static void main(String[] args) throws Exception {
-        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
+        boolean nio = "nio".equals(System.getProperty("transport"));
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1,
+                nio ? NioIoHandler.newFactory() : EpollIoHandler.newFactory());
         ServerBootstrap b = new ServerBootstrap()
                 .group(group)
-                .channel(EpollServerSocketChannel.class)
+                .channel(nio ? NioServerSocketChannel.class : EpollServerSocketChannel.class)
                 .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override

@@ -28,11 +28,12 @@ public final class Attacher {
      * The report of the JVM {@code pid}, or null when the agent is not loaded there and {@code load} is false.
      *
      * @param agentJar the agent jar to load when {@code load} is true
+     * @param agentOptions the options it is loaded with ({@code stacks=N|all}), or null
      * @throws AttachRefused when the JVM cannot be attached to or the agent cannot be loaded; the message says what
      *     to do instead
      */
-    public static String report(long pid, boolean load, Path agentJar, String states, boolean json)
-            throws AttachRefused {
+    public static String report(long pid, boolean load, Path agentJar, String agentOptions, String states,
+            boolean json) throws AttachRefused {
         Target.check(pid);
         VirtualMachine vm = attach(pid);
         try {
@@ -40,7 +41,7 @@ public final class Attacher {
                 if (!load) {
                     return null;
                 }
-                loadAgent(vm, pid, agentJar);
+                loadAgent(vm, pid, agentJar, agentOptions);
                 if (vm.getSystemProperties().getProperty(LOADED) == null) {
                     throw new AttachRefused("the agent did not start in pid " + pid + " (its standard error says why); "
                             + Target.INSTEAD);
@@ -81,9 +82,10 @@ public final class Attacher {
         }
     }
 
-    private static void loadAgent(VirtualMachine vm, long pid, Path agentJar) throws AttachRefused, IOException {
+    private static void loadAgent(VirtualMachine vm, long pid, Path agentJar, String options)
+            throws AttachRefused, IOException {
         try {
-            vm.loadAgent(agentJar.toString());
+            vm.loadAgent(agentJar.toString(), options);
         } catch (AgentLoadException e) {
             throw new AttachRefused("pid " + pid + " refused to load the agent (" + e.getMessage()
                     + "; -XX:-EnableDynamicAgentLoading?): " + Target.INSTEAD);

@@ -145,7 +145,12 @@ public final class LeakReport {
         } else {
             b.append("agent: ").append(agent.how().equals("premain") ? "loaded at start " : "attached ")
                     .append(age(now - agent.startedMillis())).append(" ago, ").append(agent.recorded())
-                    .append(" sockets recorded since; instrumented: ").append(String.join(", ", agent.instrumented()));
+                    .append(" sockets recorded since");
+            if (agent.notTaken() > 0) {
+                b.append(" (").append(agent.notTaken()).append(" without a stack, over ").append(agent.stacksPerSecond())
+                        .append(" per second)");
+            }
+            b.append("; instrumented: ").append(String.join(", ", agent.instrumented()));
             if (!agent.skipped().isEmpty()) {
                 b.append(", ").append(agent.skipped().size()).append(" skipped ").append(agent.skipped().keySet());
             }
@@ -157,6 +162,10 @@ public final class LeakReport {
             if (g.origin.site == null) {
                 unknown = true;
                 b.append(": opened before the agent was loaded, or by code it does not see (no site)\n");
+            } else if (g.origin.site == Site.NOT_TAKEN) {
+                b.append(", oldest ").append(age(now - g.oldestMillis())).append(": stack not taken (more sockets per"
+                        + " second than the agent's budget of ").append(agent == null ? 0 : agent.stacksPerSecond())
+                        .append("; the agent option stacks=all takes every one)\n");
             } else {
                 b.append(", oldest ").append(age(now - g.oldestMillis())).append(", ")
                         .append(g.items.stream().mapToLong(i -> i.socket.recvQ()).sum()).append(" B unread; opened at\n");
@@ -212,7 +221,9 @@ public final class LeakReport {
             b.append("null");
         } else {
             b.append("{\"how\":").append(Json.quote(agent.how())).append(",\"startedMillis\":").append(agent.startedMillis())
-                    .append(",\"recorded\":").append(agent.recorded()).append(",\"failures\":").append(agent.failures())
+                    .append(",\"recorded\":").append(agent.recorded()).append(",\"notTaken\":").append(agent.notTaken())
+                    .append(",\"stacksPerSecond\":").append(agent.stacksPerSecond())
+                    .append(",\"failures\":").append(agent.failures())
                     .append(",\"instrumented\":").append(Json.strings(agent.instrumented())).append(",\"skipped\":{");
             String sep = "";
             for (Map.Entry<String, String> e : agent.skipped().entrySet()) {
@@ -226,6 +237,7 @@ public final class LeakReport {
             Group g = groups.get(gi);
             b.append(gi == 0 ? "" : ",").append("{\"state\":").append(Json.quote(g.state)).append(",\"count\":")
                     .append(g.items.size()).append(",\"site\":").append(siteJson(g.origin.site))
+                    .append(",\"stackTaken\":").append(g.origin.site != null && g.origin.site != Site.NOT_TAKEN)
                     .append(",\"applicationFrames\":").append(g.origin.site != null && g.origin.site.applicationFrames())
                     .append(",\"listenerSite\":").append(siteJson(g.origin.listener))
                     .append(",\"handlers\":").append(Json.strings(g.origin.handlers))

@@ -12,10 +12,11 @@ import java.util.Set;
  * wrong option or a JVM that cannot be attached to.
  */
 public final class Main {
-    static final String USAGE = "usage: java -jar teardown-agent.jar report --pid N [--attach] [--json]"
+    static final String USAGE = "usage: java -jar teardown-agent.jar report --pid N [--attach [--stacks N|all]] [--json]"
             + " [--state close-wait|all|STATE[,STATE...]]\n"
             + "  --pid N     the JVM to report on (the agent must be loaded in it, or --attach)\n"
             + "  --attach    load the agent into it first (it records sockets opened from then on)\n"
+            + "  --stacks N  with --attach: take at most N stacks per second (default 1000), or all\n"
             + "  --json      one JSON document instead of text\n"
             + "  --state S   the TCP states to list: close-wait (default), all, or e.g. established,close-wait\n"
             + "  or start the JVM with -javaagent:teardown-agent.jar to record every socket from the start";
@@ -35,6 +36,7 @@ public final class Main {
         long pid = -1;
         boolean attach = false;
         boolean json = false;
+        String stacks = null;
         String states = "close-wait";
         try {
             for (; i < args.length; i++) {
@@ -43,6 +45,7 @@ public final class Main {
                     case "--attach" -> attach = true;
                     case "--json" -> json = true;
                     case "--state" -> states = value(args, ++i);
+                    case "--stacks" -> stacks = value(args, ++i);
                     case "-h", "--help" -> {
                         out.println(USAGE);
                         return 0;
@@ -54,18 +57,21 @@ public final class Main {
                 throw new IllegalArgumentException("--pid is required");
             }
             LeakReport.states(states);
+            if (stacks != null && !(attach && (stacks.equals("all") || stacks.matches("[0-9]{1,9}")))) {
+                throw new IllegalArgumentException("--stacks takes a number or all, with --attach");
+            }
         } catch (IllegalArgumentException e) {
             err.println("teardown: " + e.getMessage());
             err.println(USAGE);
             return 2;
         }
-        return report(pid, attach, json, states, out, err);
+        return report(pid, attach, stacks == null ? null : "stacks=" + stacks, json, states, out, err);
     }
 
-    /** The report for {@code pid}, printed to {@code out}; a refusal is one line on {@code err} and status 2. */
-    public static int report(long pid, boolean attach, boolean json, String states, PrintStream out, PrintStream err) {
+    private static int report(long pid, boolean attach, String agentOptions, boolean json, String states,
+            PrintStream out, PrintStream err) {
         try {
-            String report = Attacher.report(pid, attach, agentJar(), states, json);
+            String report = Attacher.report(pid, attach, agentJar(), agentOptions, states, json);
             if (report == null) {
                 Set<String> wanted = LeakReport.states(states);
                 LeakReport r = LeakReport.withoutAgent(pid, wanted);

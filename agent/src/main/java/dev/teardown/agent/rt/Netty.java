@@ -2,6 +2,7 @@ package dev.teardown.agent.rt;
 
 import java.lang.reflect.Field;
 import java.lang.reflect.Method;
+import java.nio.channels.SelectableChannel;
 
 /** Reads Netty's objects by reflection, so that nothing here depends on Netty. Off the JDK sockets' path. */
 final class Netty {
@@ -19,12 +20,14 @@ final class Netty {
         @Override
         protected Field computeValue(Class<?> type) {
             for (Class<?> c = type; c != null; c = c.getSuperclass()) {
-                try {
-                    Field f = c.getDeclaredField("socket");
-                    f.setAccessible(true);
-                    return f;
-                } catch (NoSuchFieldException | RuntimeException e) {
-                    // keep looking up the hierarchy
+                for (String name : new String[] {"socket", "ch"}) { // epoll's LinuxSocket, NIO's SelectableChannel
+                    try {
+                        Field f = c.getDeclaredField(name);
+                        f.setAccessible(true);
+                        return f;
+                    } catch (NoSuchFieldException | RuntimeException e) {
+                        // keep looking
+                    }
                 }
             }
             return null;
@@ -33,8 +36,11 @@ final class Netty {
 
     private Netty() {}
 
-    /** The descriptor of a Netty {@code FileDescriptor}, or -1. */
+    /** The descriptor of a Netty {@code FileDescriptor} or of a JDK channel, or -1. */
     static int fd(Object socket) throws ReflectiveOperationException {
+        if (socket instanceof SelectableChannel) {
+            return Fds.ofChannel(socket);
+        }
         Method m = socket == null ? null : INT_VALUE.get(socket.getClass());
         return m == null ? -1 : (int) m.invoke(socket);
     }

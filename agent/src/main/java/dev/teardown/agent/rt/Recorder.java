@@ -6,6 +6,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -23,6 +24,10 @@ public final class Recorder {
     private static final Map<List<StackTraceElement>, Site> SITES = new ConcurrentHashMap<>();
     private static final Site TOO_MANY = new Site(List.of(), false);
     private static final LongAdder RECORDED = new LongAdder();
+    private static final LongAdder NOT_TAKEN = new LongAdder();
+    private static final AtomicInteger TAKEN_THIS_SECOND = new AtomicInteger();
+    private static volatile long second;
+    private static volatile int stacksPerSecond = 1000;
     private static final AtomicLong FAILURES = new AtomicLong();
     private static volatile long startedMillis;
 
@@ -35,6 +40,23 @@ public final class Recorder {
         }
         startedMillis = System.currentTimeMillis();
         return true;
+    }
+
+    /**
+     * How many stacks the agent takes per second, at most; sockets opened beyond that in the same second are recorded
+     * without one ({@link Site#NOT_TAKEN}). {@link Integer#MAX_VALUE}: every socket's.
+     */
+    public static void stacksPerSecond(int limit) {
+        stacksPerSecond = limit;
+    }
+
+    public static int stacksPerSecond() {
+        return stacksPerSecond;
+    }
+
+    /** Sockets recorded without a stack because of the budget. */
+    public static long notTaken() {
+        return NOT_TAKEN.sum();
     }
 
     /** When the agent started recording (ms since the epoch), 0 if it has not. */
@@ -62,6 +84,11 @@ public final class Recorder {
     /** A JDK socket object got descriptor {@code fd} ({@code sun.nio.ch.SocketChannelImpl}). */
     public static void opened(Object owner, int fd, boolean accepted) {
         record(owner, fd, accepted ? SocketRecord.Kind.ACCEPTED : SocketRecord.Kind.CREATED);
+    }
+
+    /** A {@code ServerSocketChannel} got descriptor {@code fd}. */
+    public static void listening(Object owner, int fd) {
+        record(owner, fd, SocketRecord.Kind.LISTENER);
     }
 
     /** {@code NioSocketImpl.create}: a socket for a {@code Socket} (or a {@code ServerSocket}, when server). */
@@ -92,7 +119,10 @@ public final class Recorder {
         record(socket, fd, SocketRecord.Kind.NETTY);
     }
 
-    /** A Netty epoll channel was built on {@code socket}; ties the channel (and the listener it came from) to it. */
+    /**
+     * A Netty channel was built on {@code socket} (a Netty {@code LinuxSocket} or a JDK channel); ties the channel,
+     * and the listener it was accepted on, to the socket's record.
+     */
     public static void nettyChannel(Object channel, Object socket, Object[] args) {
         try {
             SocketRecord r = OPEN.get(Netty.fd(socket));
@@ -134,14 +164,34 @@ public final class Recorder {
             return;
         }
         try {
-            // a Throwable's backtrace is the cheapest stack the JVM takes (no frame objects); it becomes a Site only
-            // for sockets that live long enough to matter (see resolveOlderThan) or that a report lists
-            OPEN.put(fd, new SocketRecord(fd, System.identityHashCode(owner), System.currentTimeMillis(),
-                    new Throwable(), kind));
+            long now = System.currentTimeMillis();
+            // a Throwable's backtrace is the cheapest stack the JVM takes (no frame objects), yet a few microseconds
+            // where everything else here is a fraction of one: hence the budget. It becomes a Site only for sockets
+            // that live long enough to matter (see resolveOlderThan) or that a report lists
+            Throwable stack = takeStack(now) ? new Throwable() : null;
+            OPEN.put(fd, new SocketRecord(fd, System.identityHashCode(owner), now, stack, kind));
             RECORDED.increment();
         } catch (Throwable t) {
             FAILURES.incrementAndGet();
         }
+    }
+
+    /** Within the budget of stacks per second? Racy at the turn of a second, which costs a stack or two at most. */
+    private static boolean takeStack(long now) {
+        int limit = stacksPerSecond;
+        if (limit == Integer.MAX_VALUE) {
+            return true;
+        }
+        long s = now / 1000;
+        if (s != second) {
+            second = s;
+            TAKEN_THIS_SECOND.set(0);
+        }
+        if (TAKEN_THIS_SECOND.incrementAndGet() <= limit) {
+            return true;
+        }
+        NOT_TAKEN.increment();
+        return false;
     }
 
     /**

@@ -7,6 +7,9 @@ import java.util.List;
  * same code shares one instance.
  */
 public final class Site {
+    /** The site of sockets whose stack was not taken: more were opened per second than the agent's stack budget. */
+    public static final Site NOT_TAKEN = new Site(List.of(), false);
+
     private final List<StackTraceElement> frames;
     private final boolean applicationFrames;
 

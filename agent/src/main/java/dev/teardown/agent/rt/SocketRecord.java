@@ -24,6 +24,7 @@ public final class SocketRecord {
         this.owner = owner;
         this.openedMillis = openedMillis;
         this.stack = stack;
+        this.site = stack == null ? Site.NOT_TAKEN : null;
         this.kind = kind;
     }
 
