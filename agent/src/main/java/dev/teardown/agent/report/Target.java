@@ -25,7 +25,7 @@ final class Target {
         }
         boolean jvm;
         try (Stream<String> maps = Files.lines(proc.resolve("maps"))) {
-            jvm = maps.anyMatch(l -> l.endsWith("/libjvm.so"));
+            jvm = maps.anyMatch(l -> l.endsWith("/libjvm.so") || l.contains("/libj9vm")); // HotSpot, OpenJ9
         } catch (NoSuchFileException e) {
             throw new AttachRefused("no process " + pid);
         } catch (IOException | RuntimeException e) {

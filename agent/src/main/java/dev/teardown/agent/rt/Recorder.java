@@ -17,18 +17,18 @@ import java.util.concurrent.atomic.LongAdder;
  */
 public final class Recorder {
     private static final int KEEP = 8;
-    private static final int MAX_WALK = 128;
     private static final int MAX_SITES = 10_000;
 
     private static final Map<Integer, SocketRecord> OPEN = new ConcurrentHashMap<>();
     private static final Map<List<StackTraceElement>, Site> SITES = new ConcurrentHashMap<>();
-    private static final Site TOO_MANY = new Site(List.of(), false);
+    private static final Site TOO_MANY = new Site(
+            List.of(new StackTraceElement("(teardown-agent)", "moreThan" + MAX_SITES + "Sites", null, -1)), false);
     private static final LongAdder RECORDED = new LongAdder();
     private static final LongAdder NOT_TAKEN = new LongAdder();
+    private static final AtomicLong FAILURES = new AtomicLong();
     private static final AtomicInteger TAKEN_THIS_SECOND = new AtomicInteger();
     private static volatile long second;
     private static volatile int stacksPerSecond = 1000;
-    private static final AtomicLong FAILURES = new AtomicLong();
     private static volatile long startedMillis;
 
     private Recorder() {}
@@ -50,6 +50,7 @@ public final class Recorder {
         stacksPerSecond = limit;
     }
 
+    /** The budget of stacks per second now. */
     public static int stacksPerSecond() {
         return stacksPerSecond;
     }
