@@ -10,6 +10,7 @@ import jdk.jfr.Category;
 import jdk.jfr.Description;
 import jdk.jfr.Event;
 import jdk.jfr.FlightRecorder;
+import jdk.jfr.FlightRecorderListener;
 import jdk.jfr.Label;
 import jdk.jfr.Name;
 import jdk.jfr.Period;
@@ -18,7 +19,8 @@ import jdk.jfr.Timespan;
 
 /**
  * One JFR event per socket of this JVM found in CLOSE_WAIT, emitted periodically (every 10 s by default) and only
- * while a recording has it enabled: the scan of {@code /proc/self} costs nothing when nobody records.
+ * while a recording has it enabled: the scan of {@code /proc/self} costs nothing when nobody records, and the event is
+ * registered only once Flight Recorder is initialized, so the agent itself never starts JFR.
  */
 @Name(CloseWaitEvent.NAME)
 @Label("Socket in CLOSE_WAIT")
@@ -52,7 +54,12 @@ final class CloseWaitEvent extends Event {
 
     static void register() {
         try {
-            FlightRecorder.addPeriodicEvent(CloseWaitEvent.class, CloseWaitEvent::emit);
+            FlightRecorder.addListener(new FlightRecorderListener() {
+                @Override
+                public void recorderInitialized(FlightRecorder recorder) {
+                    FlightRecorder.addPeriodicEvent(CloseWaitEvent.class, CloseWaitEvent::emit);
+                }
+            });
         } catch (Throwable t) {
             // a runtime without jdk.jfr: the MBean still works
         }
