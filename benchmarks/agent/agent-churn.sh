@@ -3,9 +3,11 @@
 # one thread, against native/accept-close-listener) without the agent, with -javaagent:teardown-agent.jar (its
 # default budget of 1000 stacks per second) and with -javaagent:teardown-agent.jar=stacks=all (a stack for every
 # socket), in paired rounds (the order rotates) inside a private network namespace with the settings of
-# ./teardown bench. Prints each run and the medians. Needs root (unshare -n), benchmarks/target/benchmarks.jar, native/target/bin and the agent jar:
+# ./teardown bench. Prints each run and the medians. `cpu` instead of ROUNDS: the connecting thread's CPU time per
+# connection (ChurnCpu.java, 3 rounds), which a busy machine disturbs far less than throughput.
+# Needs root (unshare -n), benchmarks/target/benchmarks.jar, native/target/bin and the agent jar:
 #   mvn -B -q -DskipTests package -pl benchmarks,agent -am
-# Usage: benchmarks/agent/agent-churn.sh [ROUNDS]   (default 6; $TEARDOWN_AGENT_JAR names another agent jar)
+# Usage: benchmarks/agent/agent-churn.sh [ROUNDS|cpu]   (default 6; $TEARDOWN_AGENT_JAR names another agent jar)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 rounds=${1:-6}
@@ -29,6 +31,22 @@ run() {
         -rf csv -rff "$tmp/r.csv" >"$tmp/log" 2>&1 || { cat "$tmp/log" >&2; exit 1; }
     awk -F, 'NR==2 {gsub(/"/,"",$5); printf "%.0f\n", $5}' "$tmp/r.csv"
 }
+
+if [ "$rounds" = cpu ]; then
+    "$bin/accept-close-listener" --mode wait-for-client >"$tmp/listener" &
+    listener=$!
+    trap 'kill $listener; rm -rf "$tmp"' EXIT
+    until grep -q '[0-9]' "$tmp/listener"; do sleep 0.1; done
+    port=$(grep -o '[0-9]\+' "$tmp/listener" | tail -1)
+    echo "round  without  agent  agent,stacks=all  (CPU ns per connection, median of 12 windows)  load"
+    for r in 1 2 3; do
+        a=$(java benchmarks/agent/ChurnCpu.java "$port" x | cut -d' ' -f2)
+        b=$(java "-javaagent:$agent" benchmarks/agent/ChurnCpu.java "$port" x 2>/dev/null | cut -d' ' -f2)
+        c=$(java "-javaagent:$agent=stacks=all" benchmarks/agent/ChurnCpu.java "$port" x 2>/dev/null | cut -d' ' -f2)
+        printf "%5d  %7s  %5s  %16s  %s\n" "$r" "$a" "$b" "$c" "$(cut -d' ' -f1-3 /proc/loadavg)"
+    done
+    exit 0
+fi
 
 echo "round  without  agent  agent,stacks=all  (conn/s)  ratio  ratio(all)  load"
 for r in $(seq "$rounds"); do
