@@ -21,6 +21,8 @@ final class AsyncClose implements Runnable {
     /** How long to wait for the caller's Selector to flush the cancelled key before completing anyway. */
     static final long RELEASE_WAIT_NANOS = 10_000_000_000L;
 
+    private static final long OWNER_CHECK_NANOS = 50_000_000L;
+
     private static final ByteBuffer DRAIN = ByteBuffer.allocateDirect(64 * 1024); // loop thread only
 
     private final SocketChannel ch;
@@ -88,7 +90,20 @@ final class AsyncClose implements Runnable {
             return;
         }
         loop.schedule(deadline, this::deadlinePassed);
+        loop.schedule(System.nanoTime() + OWNER_CHECK_NANOS, this::ownerCheck);
         run(); // data may already be queued
+    }
+
+    /** An owner's close cancels teardown's key too, so no readiness event tells; look every 50 ms. */
+    private void ownerCheck() {
+        if (finished) {
+            return;
+        }
+        if (!ch.isOpen()) {
+            finish(r.drained(drained).note("closed by its owner during the drain (another thread called close())"));
+        } else {
+            loop.schedule(System.nanoTime() + OWNER_CHECK_NANOS, this::ownerCheck);
+        }
     }
 
     /** The channel is readable: drain without blocking until EAGAIN, the peer's FIN or the limit. */
