@@ -6,7 +6,9 @@ import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.util.AttributeKey;
+import java.nio.channels.ClosedChannelException;
 import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.ImmediateEventExecutor;
 import io.netty.util.concurrent.Promise;
 
 /**
@@ -40,10 +42,13 @@ public final class NettyTeardown {
      * @throws IllegalStateException if the channel is not registered with an event loop
      */
     public static Future<CloseOutcome> close(Channel channel, CloseMode mode) {
-        SocketChannel ch = tcp(channel);
         if (mode == null) {
             throw new IllegalArgumentException("mode must not be null");
         }
+        if (channel instanceof SocketChannel && !channel.isOpen()) {
+            return ImmediateEventExecutor.INSTANCE.newFailedFuture(new ClosedChannelException()); // deregistered: no loop
+        }
+        SocketChannel ch = tcp(channel);
         EventLoop loop = ch.eventLoop();
         Promise<CloseOutcome> p = loop.newPromise();
         Runnable run = () -> new NettyClose(ch, mode, p, () -> NettyClose.flushAll(ch), () -> {
