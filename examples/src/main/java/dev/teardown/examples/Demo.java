@@ -10,7 +10,8 @@ public final class Demo {
     private Demo() {}
 
     static final List<Scenario> SCENARIOS = List.of(new CloseWaitLeak(), new FinWait2Orphan(), new FinWait2HalfClose(),
-            new TimeWait(), new Abort(), new UnreadDataRst(), new Linger(), new PortExhaustion());
+            new TimeWait(), new Abort(), new UnreadDataRst(), new Linger(), new PortExhaustion(),
+            new Jdk413(), new Netty413());
 
     /** Runs the scenario named by {@code args[0]}, or lists the scenarios. */
     public static void main(String[] args) throws Exception {
