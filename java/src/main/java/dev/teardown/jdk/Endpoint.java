@@ -27,7 +27,9 @@ import java.util.function.IntUnaryOperator;
  * lock that {@code isClosed()} takes for the whole close. So {@link #read} checks that the object is open, makes
  * its one system call, and checks again: if it is still open after the call, the number named this socket for
  * the whole call (it cannot have been released and reused by another open in between). A result obtained
- * across a concurrent close is thrown away and reported as unknown ({@code -1}).
+ * across a concurrent close is thrown away and reported as unknown ({@code -1}). When the number was found by
+ * address and a dup of the socket exists in this process, the number may be the dup's, which its holder can
+ * close at any time: then each read is also confirmed by reading the number's link again.
  */
 abstract class Endpoint {
     /** Descriptor found per JDK object; the number of an open object never changes. */
@@ -135,7 +137,7 @@ abstract class Endpoint {
             found = FOUND.get(key);
             if (found == null) {
                 Integer fast = fastFd();
-                found = fast != null ? new SocketLookup.Found(fast, -1) : SocketLookup.find(local, remote);
+                found = fast != null ? new SocketLookup.Found(fast, -1, false) : SocketLookup.find(local, remote);
                 if (found != null && isOpen()) {
                     FOUND.put(key, found);
                 }
@@ -181,6 +183,9 @@ abstract class Endpoint {
             return -1;
         }
         int v = call.applyAsInt(fd);
+        if (found.shared() && SocketLookup.inodeOf(fd) != found.inode()) {
+            return -1; // a dup's number, closed by its holder meanwhile: the value may be another file's
+        }
         return isOpen() ? v : -1;
     }
 

@@ -17,15 +17,19 @@ import java.nio.file.Paths;
 public final class SocketLookup {
     private SocketLookup() {}
 
-    /** A descriptor number and the inode of the socket it named when found. */
-    public record Found(int fd, long inode) {}
+    /**
+     * A descriptor number and the inode of the socket it named when found. {@code shared}: other numbers of this
+     * process name the same socket (a dup), so this one may be closed by another holder while the socket lives on:
+     * a caller re-checks {@link #inodeOf(int)} after each use.
+     */
+    public record Found(int fd, long inode, boolean shared) {}
 
     private static final Path SELF_FD = Paths.get("/proc/self/fd");
 
     /**
      * The descriptor in this process whose socket has these addresses, or null if none was found (the socket
      * is closed, belongs to another process, or this is not Linux). If several descriptors refer to the same
-     * socket (a dup), the first one listed is returned: all of them name that socket.
+     * socket (a dup), the first one listed is returned, marked {@link Found#shared()}.
      */
     public static Found find(InetSocketAddress local, InetSocketAddress remote) {
         if (!Os.LINUX || local == null || remote == null || local.isUnresolved() || remote.isUnresolved()) {
@@ -72,11 +76,16 @@ public final class SocketLookup {
 
     private static Found byInode(long inode) {
         String want = "socket:[" + inode + "]";
+        int first = -1;
         try (DirectoryStream<Path> fds = Files.newDirectoryStream(SELF_FD)) {
             for (Path p : fds) {
                 try {
                     if (Files.readSymbolicLink(p).toString().equals(want)) {
-                        return new Found(Integer.parseInt(p.getFileName().toString()), inode);
+                        int fd = Integer.parseInt(p.getFileName().toString());
+                        if (first >= 0) {
+                            return new Found(first, inode, true);
+                        }
+                        first = fd;
                     }
                 } catch (IOException | NumberFormatException e) {
                     // closed meanwhile, or not a number: not ours
@@ -85,10 +94,11 @@ public final class SocketLookup {
         } catch (IOException e) {
             return null;
         }
-        return null;
+        return first < 0 ? null : new Found(first, inode, false);
     }
 
     private static Found byAddresses(InetSocketAddress local, InetSocketAddress remote) {
+        Found first = null;
         try (DirectoryStream<Path> fds = Files.newDirectoryStream(SELF_FD)) {
             for (Path p : fds) {
                 int fd;
@@ -99,16 +109,25 @@ public final class SocketLookup {
                 } catch (IOException | NumberFormatException e) {
                     continue;
                 }
+                if (inode <= 0) {
+                    continue;
+                }
+                if (first != null) {
+                    if (inode == first.inode()) {
+                        return new Found(first.fd(), inode, true);
+                    }
+                    continue;
+                }
                 // getsockname/getpeername only read; the link is read again afterwards so that a number
                 // closed and reused between the two reads is not mistaken for the socket.
-                if (inode > 0 && local.equals(name(fd, false)) && remote.equals(name(fd, true)) && inodeOf(fd) == inode) {
-                    return new Found(fd, inode);
+                if (local.equals(name(fd, false)) && remote.equals(name(fd, true)) && inodeOf(fd) == inode) {
+                    first = new Found(fd, inode, false);
                 }
             }
         } catch (IOException e) {
             return null;
         }
-        return null;
+        return first;
     }
 
     private static InetSocketAddress name(int fd, boolean peer) {

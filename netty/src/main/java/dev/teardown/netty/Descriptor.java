@@ -26,6 +26,7 @@ final class Descriptor {
     private final FileDescriptor unix;
     private final java.nio.channels.SocketChannel jdk;
     private int fd = -2;
+    private SocketLookup.Found found; // when found by address
     private String why;
 
     Descriptor(Channel ch) {
@@ -74,8 +75,8 @@ final class Descriptor {
             }
             if (fd < 0 && unix == null && ch.localAddress() instanceof InetSocketAddress l
                     && ch.remoteAddress() instanceof InetSocketAddress r) {
-                SocketLookup.Found f = SocketLookup.find(l, r);
-                fd = f == null ? -1 : f.fd();
+                found = SocketLookup.find(l, r);
+                fd = found == null ? -1 : found.fd();
             }
             if (fd < 0) {
                 why = "the socket's descriptor was not found (" + ch + ": sock_diag and /proc/self/fd did not show it)";
@@ -96,6 +97,9 @@ final class Descriptor {
             return -1;
         }
         int v = call.applyAsInt(n);
+        if (found != null && found.shared() && SocketLookup.inodeOf(n) != found.inode()) {
+            return -1; // a dup's number, closed by its holder meanwhile
+        }
         return open() ? v : -1;
     }
 
