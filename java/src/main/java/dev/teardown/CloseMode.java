@@ -21,8 +21,9 @@ import java.util.Objects;
  * <tr><td>{@link #graceful(Duration, long)}</td><td>shutdown(SHUT_WR), read to EOF, close(fd)</td>
  *   <td>FIN, then the peer's FIN is awaited; RST if the deadline or byte limit is hit</td><td>an orderly
  *   four-way close; nothing we wrote is lost</td></tr>
- * <tr><td>{@link #linger(Duration)}</td><td>wait for our data to be acknowledged, setsockopt(SO_LINGER
- *   {1,t}), close(fd)</td><td>FIN once everything is acknowledged; RST if the time runs out</td>
+ * <tr><td>{@link #linger(Duration)}</td><td>wait (parked) for our data to be acknowledged, shutdown(SHUT_WR),
+ *   wait for the FIN to be acknowledged, close(fd)</td><td>FIN once our data is acknowledged; RST if the time
+ *   runs out</td>
  *   <td>as a FIN close, or nothing after the RST</td></tr>
  * </table>
  *
@@ -84,12 +85,13 @@ public final class CloseMode {
     }
 
     /**
-     * Waits up to {@code timeout} for everything written to be acknowledged, then closes with
-     * SO_LINGER {1, remaining time} so the FIN is sent and close(2) blocks until it is acknowledged too.
-     * If the data is still unacknowledged at the deadline the socket is aborted with RST. With other
-     * references still open this only drops this descriptor, as RELEASE does.
-     *
-     * <p>This blocks the closing thread; {@link TcpSocket#closeAsync(CloseMode)} does it on another.
+     * Waits up to {@code timeout} for everything written to be acknowledged (SIOCOUTQ), sends FIN
+     * (shutdown(SHUT_WR)), waits for the FIN to be acknowledged too (TCP_INFO's state), then closes. If the
+     * deadline passes first the socket is aborted with RST, and the outcome says how many bytes of our output it
+     * dropped. The waits park a virtual thread (a platform thread sleeps in short steps); close(2) itself never
+     * blocks, unlike the kernel's own SO_LINGER, and the deadline is exact to the millisecond. With other
+     * references still open this only drops this descriptor, as RELEASE does. (macOS, untested: the kernel's
+     * SO_LINGER in whole seconds.) {@link TcpSocket#closeAsync(CloseMode)} waits on no thread at all.
      *
      * @throws IllegalArgumentException if {@code timeout} is null, negative, or beyond the platform's
      *     SO_LINGER maximum

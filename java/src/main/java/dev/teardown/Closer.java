@@ -1,25 +1,24 @@
 package dev.teardown;
 
+import dev.teardown.inspect.AllocationSites;
+import dev.teardown.inspect.SocketOwners;
+import dev.teardown.inspect.TeardownJfr;
 import dev.teardown.posix.Buffers;
 import dev.teardown.posix.Errno;
 import dev.teardown.posix.Libc;
 import dev.teardown.posix.Os;
-import dev.teardown.CloseOutcome.Sent;
-import dev.teardown.inspect.AllocationSites;
-import dev.teardown.inspect.SocketOwners;
-import dev.teardown.inspect.TeardownJfr;
 import dev.teardown.posix.Sockaddr;
 import java.net.InetSocketAddress;
 import java.util.Optional;
-import java.util.concurrent.locks.LockSupport;
 
 /**
- * Runs a close mode's system calls on a descriptor the calling thread has to itself (every other call
- * on it has left). Ends with exactly one close(2), whatever fails before it.
+ * A close mode's system calls on a descriptor the closer has to itself (every other call on it has left),
+ * as steps: {@link #step()} does what it can without blocking and says what it waits for next (input, or
+ * time). {@link #run()} drives it on the calling thread, parking; {@link AsyncClose} drives it from the
+ * poller and a timer, so no thread waits. The sequence records facts in a {@link CloseOutcome.Recorder} and
+ * ends with exactly one close(2) ({@link Descriptor#closeFd}), whatever fails before it.
  */
 final class Closer {
-    private Closer() {}
-
     /**
      * Whether a last-reference RELEASE spends one fcntl(F_GETFD) to notice a descriptor that lost close-on-exec
      * (and so may live on in a child teardown does not know about). On unless the system property
@@ -27,250 +26,426 @@ final class Closer {
      */
     private static final boolean FOREIGN_HOLDER_CHECK = !"false".equals(System.getProperty("dev.teardown.foreignHolderCheck"));
 
-    private static final String GRACEFUL_NOTHING_DRAINED = "FIN sent, peer's FIN received after draining 0 bytes";
-    private static final String GRACEFUL_NOTHING_DRAINED_EARLIER =
-            "FIN had been sent by shutdownOutput, peer's FIN received after draining 0 bytes";
-    /** "all data acknowledged; FIN sent with SO_LINGER {1,t}" for small t, built once each. */
-    private static final String[] LINGER_DETAIL = new String[256];
+    /** What {@link #step()} returns. */
+    static final int DONE = 0;
+    static final int WAIT_INPUT = 1;
+    static final int WAIT_TIME = 2;
 
-    static CloseOutcome close(Descriptor d, SharedSocket shared, CloseMode mode, long startNanos, InetSocketAddress remote) {
-        boolean jfr = TeardownJfr.closeEventsEnabled(); // a volatile read unless a recording is on
-        InetSocketAddress local = jfr ? localAddress(d.fd) : null;
-        boolean last = shared.references.get() == 1;
-        if (last) {
-            AllocationSites.forget(d.fd); // nothing to do unless allocation tracking is on
-        }
-        CloseOutcome o = apply(d, shared, mode, last, startNanos, remote);
-        if (jfr) {
-            TeardownJfr.closed(o, local, remote);
-        }
-        return o;
+    private static final int START = 0;
+    private static final int DRAIN = 1;
+    private static final int AWAIT_DATA_ACK = 2;
+    private static final int AWAIT_FIN_ACK = 3;
+
+    private static final long FIRST_PAUSE = 50_000;
+    private static final long LONGEST_PAUSE = 10_000_000;
+
+    final Descriptor d;
+    private final SharedSocket shared;
+    final CloseMode mode;
+    private final InetSocketAddress remote;
+    private final CloseOutcome.Recorder rec;
+    private final boolean jfr;
+    private final InetSocketAddress jfrLocal;
+    final Deadline deadline;
+    private int phase = START;
+    private long drained;
+    private long pause = FIRST_PAUSE;
+    private CloseOutcome outcome;
+
+    Closer(Descriptor d, SharedSocket shared, CloseMode mode, long startNanos, InetSocketAddress remote) {
+        this.d = d;
+        this.shared = shared;
+        this.mode = mode;
+        this.remote = remote;
+        this.rec = CloseOutcome.record(mode, startNanos);
+        this.jfr = TeardownJfr.closeEventsEnabled(); // a volatile read unless a recording is on
+        this.jfrLocal = jfr ? localAddress(d.fd) : null;
+        this.deadline = mode.kind() == CloseMode.Kind.GRACEFUL || mode.kind() == CloseMode.Kind.LINGER
+                ? Deadline.after(startNanos, mode.timeoutNanos()) : Deadline.NONE;
     }
 
-    private static CloseOutcome apply(Descriptor d, SharedSocket shared, CloseMode mode, boolean last, long startNanos,
-            InetSocketAddress remote) {
-        int fd = d.fd;
+    /** Runs the whole sequence on this thread; waits park (virtual threads) or poll (platform threads). */
+    static CloseOutcome close(Descriptor d, SharedSocket shared, CloseMode mode, long startNanos, InetSocketAddress remote) {
+        return new Closer(d, shared, mode, startNanos, remote).run();
+    }
+
+    CloseOutcome run() {
+        boolean interrupted = false;
+        for (;;) {
+            int s = step();
+            if (s == DONE) {
+                if (interrupted) {
+                    Thread.currentThread().interrupt(); // kept for the caller; the close itself finished
+                }
+                return outcome;
+            }
+            interrupted |= Thread.interrupted(); // else a parked wait would return at once, again and again
+            if (s == WAIT_INPUT) {
+                try {
+                    d.awaitOwned("graceful close", Os.POLLIN, deadline);
+                } catch (TcpException e) {
+                    // The wait itself failed (no poller registration): the next step sees the deadline or reads again.
+                    java.util.concurrent.locks.LockSupport.parkNanos(Math.min(pauseNanos(), deadline.remaining()));
+                }
+            } else {
+                java.util.concurrent.locks.LockSupport.parkNanos(Math.min(pauseNanos(), deadline.remaining()));
+            }
+        }
+    }
+
+    /** The outcome once {@link #step()} returned {@link #DONE}. */
+    CloseOutcome outcome() {
+        return outcome;
+    }
+
+    /** How long a {@link #WAIT_TIME} lasts: a backoff from 50 µs to 10 ms. */
+    long pauseNanos() {
+        return pause;
+    }
+
+    /** Advances the sequence without blocking; returns {@link #DONE}, {@link #WAIT_INPUT} or {@link #WAIT_TIME}. */
+    int step() {
         switch (mode.kind()) {
             case RELEASE:
-                return release(d, shared, mode, last, startNanos, remote);
+                release();
+                return DONE;
             case SHUTDOWN:
-                return shutdown(d, shared, mode, last, startNanos);
+                shutdown();
+                return DONE;
             case ABORT:
-                return abort(d, shared, mode, last, 0, false, false, startNanos);
+                abort(rec.rstByAbort());
+                return DONE;
             case GRACEFUL:
-                return graceful(d, shared, mode, last, startNanos);
+                return graceful();
             case LINGER:
-                return linger(d, shared, mode, last, startNanos);
+                return linger();
             default:
                 throw new AssertionError(mode);
         }
     }
 
-    private static CloseOutcome release(Descriptor d, SharedSocket shared, CloseMode mode, boolean last, long start,
-            InetSocketAddress remote) {
-        int unread = last ? unread(d.fd) : 0;
-        // teardown's count says this is the last reference. A descriptor teardown does not know about can only
+    private void release() {
+        // teardown's count says this may be the last reference. A descriptor teardown does not know about can only
         // exist if someone cleared close-on-exec (and a child inherited it) or dup'ed the number behind our back;
         // look for holders then, or when allocation tracking asks for diagnostics. One fcntl otherwise.
         long inode = 0;
         InetSocketAddress local = null;
-        if (last && remote != null && (AllocationSites.isEnabled() || (FOREIGN_HOLDER_CHECK && !closeOnExec(d.fd)))) {
+        if (remote != null && shared.references.get() == 1
+                && (AllocationSites.isEnabled() || (FOREIGN_HOLDER_CHECK && !closeOnExec(d.fd)))) {
             inode = SocketOwners.inodeOf(d.fd).orElse(0);
             local = localAddress(d.fd);
         }
-        int left = finish(d, shared);
-        if (inode == 0 && left == 0 && unread == 0 && !shared.lingerZero && !shared.outputShutdown) {
-            // the common case, kept small so that callers can inline the whole close
-            return outcome(mode, Sent.FIN, 0, 0, false, false, 0, start, "FIN sent: last reference closed");
-        }
-        return released(shared, mode, left, unread, start, inode, local, remote);
-    }
-
-    private static CloseOutcome released(SharedSocket shared, CloseMode mode, int left, int unread, long start, long inode,
-            InetSocketAddress local, InetSocketAddress remote) {
-        if (inode > 0 && left == 0) {
-            Optional<String> held = SocketOwners.stillHeldAfterClose(inode, local, remote);
-            if (held.isPresent()) {
-                return outcome(mode, Sent.NOTHING, 0, 0, false, false, 0, start, "FIN not sent: " + held.get()
-                        + " (a descriptor teardown did not create: close-on-exec was cleared, or the number was dup'ed)");
+        boolean finEarlier = shared.outputShutdown;
+        boolean lingerZero = shared.lingerZero;
+        int left = finish(lingerZero ? UNREAD | UNSENT : UNREAD);
+        if (left == 0) {
+            if (inode > 0) {
+                // after close(2), outside the exclusive section: a /proc scan
+                Optional<String> held = SocketOwners.stillHeldAfterClose(inode, local, remote);
+                if (held.isPresent()) {
+                    rec.heldBy(held.get());
+                    done();
+                    return;
+                }
+            }
+            if (finEarlier) {
+                rec.finSentEarlier();
+            }
+            if (lingerZero) {
+                rec.rstByLingerZeroSetEarlier().unreadDiscarded(unread).unsentDiscarded(unsent);
+            } else if (unread > 0) {
+                rec.rstByUnreadInput(unread); // RST instead of FIN
+            } else if (!finEarlier) {
+                rec.finSent();
             }
         }
-        if (left > 0) {
-            return outcome(mode, Sent.NOTHING, left, 0, false, false, 0, start,
-                    "FIN not sent: " + left + " other reference" + (left == 1 ? "" : "s") + " still open" + children(shared));
-        }
-        boolean finBefore = shared.outputShutdown;
-        if (shared.lingerZero) {
-            return outcome(mode, finBefore ? Sent.FIN_THEN_RST : Sent.RST, 0, 0, false, false, unread, start,
-                    "RST sent: SO_LINGER was set to zero");
-        }
-        if (unread > 0) {
-            return outcome(mode, finBefore ? Sent.FIN_THEN_RST : Sent.RST, 0, 0, false, false, unread, start,
-                    "RST sent instead of FIN: " + unread + " unread bytes were discarded");
-        }
-        if (finBefore) {
-            return outcome(mode, Sent.NOTHING, 0, 0, false, false, 0, start, "FIN had already been sent by shutdownOutput");
-        }
-        return outcome(mode, Sent.FIN, 0, 0, false, false, 0, start, "FIN sent: last reference closed");
+        done();
     }
 
-    private static CloseOutcome shutdown(Descriptor d, SharedSocket shared, CloseMode mode, boolean last, long start) {
-        int fd = d.fd;
-        // ENOTCONN: the kernel already ended the connection (a reset); nothing is sent
-        boolean finBefore = shared.outputShutdown;
-        boolean ended = Libc.shutdown(fd, Os.SHUT_RDWR) < 0 && Libc.errno() == Errno.ENOTCONN && !finBefore;
-        boolean finNow = !finBefore && !ended;
+    private void shutdown() {
+        boolean finEarlier = shared.outputShutdown;
+        boolean ended = false;
+        if (Libc.shutdown(d.fd, Os.SHUT_RDWR) < 0) {
+            int e = Libc.errno();
+            if (e == Errno.ENOTCONN) {
+                ended = !finEarlier; // the kernel already ended the connection (a reset): nothing is sent
+            } else {
+                rec.note("shutdown(SHUT_RDWR) failed: " + Errno.name(e));
+                ended = true;
+            }
+        }
         shared.outputShutdown = true;
         shared.inputShutdown = true;
-        int unread = last ? unread(fd) : 0;
-        int left = finish(d, shared);
-        if (unread == 0 && finNow && left == 0) {
-            // the common case, without building a string
-            return outcome(mode, Sent.FIN, 0, 0, false, false, 0, start, "FIN sent by shutdown(SHUT_RDWR)");
+        int left = finish(UNREAD);
+        if (ended && !finEarlier) {
+            rec.alreadyEnded();
+        } else if (finEarlier) {
+            rec.finSentEarlier();
+        } else {
+            rec.finSent();
         }
-        Sent sent = unread > 0 ? Sent.FIN_THEN_RST : finNow ? Sent.FIN : Sent.NOTHING;
-        String detail = unread > 0 ? "FIN sent by shutdown, then RST: " + unread + " unread bytes were discarded"
-                : finNow ? "FIN sent by shutdown(SHUT_RDWR)" + others(left)
-                : ended ? ALREADY_ENDED : "FIN had already been sent by shutdownOutput";
-        return outcome(mode, sent, left, 0, false, false, unread, start, detail);
+        if (left == 0 && unread > 0) {
+            rec.rstByUnreadInput(unread);
+        }
+        done();
     }
 
-    private static CloseOutcome abort(Descriptor d, SharedSocket shared, CloseMode mode, boolean last, long drained,
-            boolean deadline, boolean limit, long start) {
-        Libc.setsockopt(d.fd, Os.SOL_SOCKET, Os.SO_LINGER, Buffers.cell().putInts(1, 0), 8); // struct linger {1, 0}
-        shared.lingerZero = true;
-        boolean finBefore = shared.outputShutdown;
-        int unread = last ? unread(d.fd) : 0;
-        int left = finish(d, shared);
-        if (left > 0) {
-            return abortedNothing(mode, left, drained, deadline, limit, start);
+    /** SO_LINGER {1,0}, then the last close: RST, with what it dropped; {@code rec} already says why. */
+    private void abort(CloseOutcome.Recorder why) {
+        boolean finEarlier = shared.outputShutdown;
+        int rc;
+        try (Buffers.Cell linger = Buffers.cell()) {
+            rc = Libc.setsockopt(d.fd, Os.SOL_SOCKET, Os.SO_LINGER, linger.putInts(1, 0), 8);
         }
-        String why = deadline ? "RST sent: the deadline passed" : limit ? "RST sent: the drain limit was reached"
-                : "RST sent by SO_LINGER {1,0}";
-        return outcome(mode, finBefore ? Sent.FIN_THEN_RST : Sent.RST, 0, drained, deadline, limit, unread, start, why);
-    }
-
-    private static CloseOutcome abortedNothing(CloseMode mode, int left, long drained, boolean deadline, boolean limit,
-            long start) {
-        return outcome(mode, Sent.NOTHING, left, drained, deadline, limit, 0, start,
-                "RST not sent yet: " + left + " other reference" + (left == 1 ? "" : "s")
-                        + " still open; SO_LINGER {1,0} stays set, so the last close sends RST");
-    }
-
-    private static CloseOutcome graceful(Descriptor d, SharedSocket shared, CloseMode mode, boolean last, long start) {
-        int fd = d.fd;
-        boolean finNow = !shared.outputShutdown;
-        if (finNow) {
-            boolean ended = Libc.shutdown(fd, Os.SHUT_WR) < 0 && Libc.errno() == Errno.ENOTCONN;
-            shared.outputShutdown = true;
-            if (ended) {
-                int left = finish(d, shared);
-                return outcome(mode, Sent.NOTHING, left, 0, false, false, 0, start, ALREADY_ENDED);
-            }
-        }
-        long deadline = start + mode.timeoutNanos();
-        long limit = mode.maxDrainBytes();
-        long drained = 0;
-        long buf = Buffers.scratchAddress();
-        Buffers.Cell pfd = Buffers.cell(); // struct pollfd {fd, POLLIN, revents}, filled before each poll
-        for (;;) {
-            // One byte past the limit tells "limit reached" from "peer sent more"; never overflow (limit may be
-            // Long.MAX_VALUE) and never ask recv for more than the scratch buffer holds.
-            long room = limit - drained;
-            long want = room >= Buffers.SCRATCH_SIZE ? Buffers.SCRATCH_SIZE : room + 1;
-            long n = Libc.recv(fd, buf, want, Os.MSG_DONTWAIT);
-            if (n > 0) {
-                drained += n;
-                if (drained > limit) {
-                    return abort(d, shared, mode, last, drained, false, true, start);
-                }
-                // A peer that keeps the queue full never lets recv say EAGAIN: the deadline must hold anyway.
-                if (deadline - System.nanoTime() <= 0) {
-                    return abort(d, shared, mode, last, drained, true, false, start);
-                }
-                continue;
-            }
-            if (n == 0) {
-                int left = finish(d, shared);
-                String detail = drained == 0 ? (finNow ? GRACEFUL_NOTHING_DRAINED : GRACEFUL_NOTHING_DRAINED_EARLIER)
-                        : (finNow ? "FIN sent" : "FIN had been sent by shutdownOutput") + ", peer's FIN received after draining "
-                                + drained + " bytes";
-                return outcome(mode, finNow ? Sent.FIN : Sent.NOTHING, left, drained, false, false, 0, start, detail);
-            }
+        if (rc < 0) {
+            // No RST then: close(2) sends FIN (or RST for unread input). Say so rather than report an RST.
             int e = Libc.errno();
-            if (e == Errno.EINTR) {
-                continue;
+            why.rst = null;
+            rec.note("setsockopt(SO_LINGER {1,0}) failed with " + Errno.name(e) + ", so close(2) did not reset");
+            int left = finish(UNREAD);
+            if (left == 0) {
+                if (!rec.finNow && !rec.finEarlier) {
+                    if (finEarlier) {
+                        rec.finSentEarlier();
+                    } else {
+                        rec.finSent();
+                    }
+                }
+                if (unread > 0) {
+                    rec.rstByUnreadInput(unread);
+                }
             }
-            if (e != Errno.EAGAIN) {
-                // ECONNRESET and the like: the peer already ended the connection; nothing left to drain.
-                int left = finish(d, shared);
-                return outcome(mode, finNow ? Sent.FIN : Sent.NOTHING, left, drained, false, false, 0, start,
-                        (finNow ? "FIN sent" : "FIN had been sent by shutdownOutput") + "; the drain ended with "
-                                + Errno.name(e) + " from the peer");
-            }
-            long leftNanos = deadline - System.nanoTime();
-            if (leftNanos <= 0) {
-                return abort(d, shared, mode, last, drained, true, false, start);
-            }
-            Libc.poll(pfd.putInts(fd, Os.POLLIN), 1, (int) Math.min(Integer.MAX_VALUE, (leftNanos + 999_999) / 1_000_000));
+            done();
+            return;
         }
+        shared.lingerZero = true;
+        if (finEarlier && !rec.finNow && !rec.finEarlier) {
+            rec.finSentEarlier();
+        }
+        int left = finish(UNREAD | UNSENT);
+        if (left == 0) {
+            rec.unreadDiscarded(unread).unsentDiscarded(unsent);
+        }
+        done();
     }
 
-    private static CloseOutcome linger(Descriptor d, SharedSocket shared, CloseMode mode, boolean last, long start) {
+    private int graceful() {
         int fd = d.fd;
-        if (!last) {
-            int left = finish(d, shared);
-            return outcome(mode, Sent.NOTHING, left, 0, false, false, 0, start,
-                    "nothing sent and nothing awaited: " + left + " other reference" + (left == 1 ? "" : "s") + " still open");
+        if (phase == START) {
+            if (shared.outputShutdown) {
+                rec.finSentEarlier();
+            } else {
+                boolean ended = Libc.shutdown(fd, Os.SHUT_WR) < 0 && Libc.errno() == Errno.ENOTCONN;
+                shared.outputShutdown = true;
+                if (ended) {
+                    finish(0);
+                    rec.alreadyEnded();
+                    done();
+                    return DONE;
+                }
+                rec.finSent();
+            }
+            phase = DRAIN;
         }
-        long deadline = start + mode.timeoutNanos();
-        if (Os.SIOCOUTQ >= 0) {
-            Buffers.Cell q = Buffers.cell();
-            long pause = 50_000;
+        long limit = mode.maxDrainBytes();
+        try (Buffers.Scratch scratch = Buffers.scratch()) {
             for (;;) {
-                if (Libc.ioctl(fd, Os.SIOCOUTQ, q.address) < 0 || q.getInt(0) == 0) {
-                    break;
+                long room = limit - drained;
+                long n;
+                if (room == 0) {
+                    // At the limit: one byte more (peeked, never counted) tells "limit reached" from "peer done".
+                    n = Libc.recv(fd, scratch.address, 1, Os.MSG_DONTWAIT | Os.MSG_PEEK);
+                    if (n > 0) {
+                        rec.drained(drained);
+                        abort(rec.rstAtDrainLimit());
+                        return DONE;
+                    }
+                } else {
+                    n = Libc.recv(fd, scratch.address, Math.min(room, Buffers.SCRATCH_SIZE), Os.MSG_DONTWAIT);
+                    if (n > 0) {
+                        drained += n;
+                        // A peer that keeps the queue full never lets recv say EAGAIN: the deadline must hold anyway.
+                        if (deadline.passed()) {
+                            rec.drained(drained);
+                            abort(rec.rstAtDeadline());
+                            return DONE;
+                        }
+                        continue;
+                    }
                 }
-                if (endedByKernel(fd)) {
-                    // Reset (or timed out) while we waited: the unacknowledged bytes will never be acknowledged,
-                    // and nothing is left to send.
-                    int unacked = q.getInt(0);
-                    int left = finish(d, shared);
-                    return outcome(mode, Sent.NOTHING, left, 0, false, false, 0, start,
-                            "nothing sent: the connection was reset by the peer (or timed out) before " + unacked
-                                    + " bytes were acknowledged");
+                if (n == 0) {
+                    rec.drained(drained).peerFinReceived();
+                    int left = finish(UNREAD);
+                    if (left == 0 && unread > 0) {
+                        rec.rstByUnreadInput(unread);
+                    }
+                    done();
+                    return DONE;
                 }
-                long leftNanos = deadline - System.nanoTime();
-                if (leftNanos <= 0) {
-                    return abort(d, shared, mode, true, 0, true, false, start);
+                int e = Libc.errno();
+                if (e == Errno.EINTR) {
+                    continue;
                 }
-                LockSupport.parkNanos(Math.min(pause, leftNanos));
-                pause = Math.min(pause * 2, 10_000_000);
+                if (e != Errno.EAGAIN) {
+                    // ECONNRESET and the like: the peer already ended the connection; nothing left to drain.
+                    rec.drained(drained).drainEndedWith(e);
+                    finish(0);
+                    done();
+                    return DONE;
+                }
+                if (deadline.passed()) {
+                    rec.drained(drained);
+                    abort(rec.rstAtDeadline());
+                    return DONE;
+                }
+                return WAIT_INPUT;
             }
         }
-        long leftNanos = Math.max(0, deadline - System.nanoTime());
-        int seconds = (int) Math.min(Os.MAX_LINGER_SECONDS, Math.max(1, (leftNanos + 999_999_999L) / 1_000_000_000L));
-        Libc.setsockopt(fd, Os.SOL_SOCKET, Os.SO_LINGER, Buffers.cell().putInts(1, seconds), 8);
-        boolean finBefore = shared.outputShutdown;
-        int unread = unread(fd);
-        int left = finish(d, shared);
-        if (unread > 0) {
-            return outcome(mode, finBefore ? Sent.FIN_THEN_RST : Sent.RST, left, 0, false, false, unread, start,
-                    "RST sent instead of FIN: " + unread + " unread bytes were discarded");
-        }
-        return outcome(mode, finBefore ? Sent.NOTHING : Sent.FIN, left, 0, false, false, 0, start, lingerDetail(seconds));
     }
 
-    private static String lingerDetail(int seconds) {
-        if (seconds < 0 || seconds >= LINGER_DETAIL.length) {
-            return "all data acknowledged; FIN sent with SO_LINGER {1," + seconds + "}";
+    private int linger() {
+        int fd = d.fd;
+        if (phase == START) {
+            if (shared.references.get() > 1 || !Os.LINUX) {
+                if (!Os.LINUX) {
+                    return lingerInKernel();
+                }
+                int left = finish(UNREAD);
+                if (left == 0) { // the others closed meanwhile: this close(2) was the last
+                    lastCloseFacts();
+                }
+                done();
+                return DONE;
+            }
+            phase = AWAIT_DATA_ACK;
         }
-        String s = LINGER_DETAIL[seconds]; // a benign race: at worst built twice
-        if (s == null) {
-            s = "all data acknowledged; FIN sent with SO_LINGER {1," + seconds + "}";
-            LINGER_DETAIL[seconds] = s;
+        if (phase == AWAIT_DATA_ACK) {
+            int queued = ioctlInt(fd, Os.SIOCOUTQ);
+            if (queued > 0) {
+                if (endedByKernel(fd)) {
+                    rec.note("the connection was reset by the peer (or timed out) before " + queued
+                            + " bytes were acknowledged");
+                    finish(0);
+                    rec.alreadyEnded();
+                    done();
+                    return DONE;
+                }
+                return waitOrAbort();
+            }
+            if (shared.outputShutdown) {
+                rec.finSentEarlier();
+            } else {
+                if (Libc.shutdown(fd, Os.SHUT_WR) < 0) {
+                    rec.note("shutdown(SHUT_WR) failed: " + Errno.name(Libc.errno()));
+                } else {
+                    rec.finSent();
+                }
+                shared.outputShutdown = true;
+            }
+            phase = AWAIT_FIN_ACK;
+            pause = FIRST_PAUSE;
         }
-        return s;
+        int state = tcpState(fd);
+        if (state == Os.TCP_FIN_WAIT2 || state == Os.TCP_TIME_WAIT || state == Os.TCP_CLOSE || state < 0) {
+            if (state == Os.TCP_CLOSE && endedByKernel(fd)) {
+                rec.note("the peer reset the connection after acknowledging our data");
+            } else if (state > 0) {
+                rec.lingerAcknowledged();
+            }
+            int left = finish(UNREAD);
+            if (left == 0 && unread > 0) {
+                rec.rstByUnreadInput(unread);
+            }
+            done();
+            return DONE;
+        }
+        return waitOrAbort();
+    }
+
+    /** macOS (untested): the kernel's own SO_LINGER wait in close(2), in whole seconds, blocking. */
+    private int lingerInKernel() {
+        int seconds = (int) Math.min(Os.MAX_LINGER_SECONDS, Math.max(1, (deadline.remaining() + 999_999_999L) / 1_000_000_000L));
+        try (Buffers.Cell linger = Buffers.cell()) {
+            Libc.setsockopt(d.fd, Os.SOL_SOCKET, Os.SO_LINGER, linger.putInts(1, seconds), 8);
+        }
+        int left = finish(UNREAD);
+        if (left == 0) {
+            lastCloseFacts();
+        }
+        done();
+        return DONE;
+    }
+
+    private void lastCloseFacts() {
+        if (shared.outputShutdown && !rec.finNow) {
+            rec.finSentEarlier();
+        }
+        if (unread > 0) {
+            rec.rstByUnreadInput(unread); // RST instead of FIN
+        } else if (!shared.outputShutdown) {
+            rec.finSent();
+        }
+    }
+
+    private int waitOrAbort() {
+        if (deadline.passed()) {
+            abort(rec.rstAtDeadline());
+            return DONE;
+        }
+        pause = Math.min(pause * 2, LONGEST_PAUSE);
+        return WAIT_TIME;
+    }
+
+    private static final int UNREAD = 1;
+    private static final int UNSENT = 2;
+    private int unread;
+    private long unsent;
+
+    /**
+     * The one close(2), ordered with the other last closes of the socket, so that whoever is really last knows it
+     * and reads what it is about to discard ({@code what}: {@link #UNREAD} FIONREAD, {@link #UNSENT} SIOCOUTQ).
+     * Returns how many references remain.
+     */
+    private int finish(int what) {
+        int left;
+        synchronized (shared) {
+            left = shared.othersAlive();
+            if (left == 0) {
+                AllocationSites.forget(d.fd); // nothing to do unless allocation tracking is on
+                if ((what & UNREAD) != 0) {
+                    unread = Math.max(0, ioctlInt(d.fd, Os.FIONREAD));
+                }
+                if ((what & UNSENT) != 0 && Os.SIOCOUTQ >= 0) {
+                    unsent = Math.max(0, ioctlInt(d.fd, Os.SIOCOUTQ));
+                }
+            }
+            int e = d.closeFd();
+            if (e != 0) {
+                rec.note("close(2) returned " + Errno.name(e));
+            }
+            shared.references.decrementAndGet();
+        }
+        rec.referencesLeft(left);
+        if (left > 0) {
+            String kids = shared.childPids();
+            if (kids != null) {
+                rec.children(kids);
+            }
+        }
+        return left;
+    }
+
+    private void done() {
+        outcome = rec.done();
+        if (jfr) {
+            TeardownJfr.closed(outcome, jfrLocal, remote);
+        }
+    }
+
+    private static int ioctlInt(int fd, long request) {
+        try (Buffers.Cell n = Buffers.cell()) {
+            return Libc.ioctl(fd, request, n.address) < 0 ? -1 : n.getInt(0);
+        }
     }
 
     private static boolean closeOnExec(int fd) {
@@ -284,8 +459,11 @@ final class Closer {
         return Libc.getsockname(fd, sa, len) < 0 ? null : Sockaddr.decode(sa, len[0]);
     }
 
-    private static final String ALREADY_ENDED =
-            "nothing sent: the connection had already been reset by the peer (or timed out)";
+    /** tcpi_state, the first byte of TCP_INFO; -1 if it cannot be read. */
+    private static int tcpState(int fd) {
+        byte[] state = new byte[1];
+        return Libc.getsockopt(fd, Os.IPPROTO_TCP, Os.TCP_INFO, state, new int[] {1}) == 0 ? state[0] & 0xff : -1;
+    }
 
     /**
      * True once the kernel has ended the connection (TCP_CLOSE after an RST from the peer or a timeout): poll
@@ -296,35 +474,6 @@ final class Closer {
         if (Libc.poll(pfd, 1, 0) <= 0 || ((pfd[1] >>> 16) & (Os.POLLERR | Os.POLLHUP)) == 0 || !Os.LINUX) {
             return false;
         }
-        byte[] state = new byte[1];
-        return Libc.getsockopt(fd, Os.IPPROTO_TCP, Os.TCP_INFO, state, new int[] {1}) == 0 && state[0] == TCP_CLOSE;
-    }
-
-    /** TCP_CLOSE in the kernel's state numbering (tcpi_state). */
-    private static final int TCP_CLOSE = 7;
-
-    /** Bytes waiting in the receive queue, which make the last close(2) send RST. */
-    private static int unread(int fd) {
-        Buffers.Cell n = Buffers.cell();
-        return Libc.ioctl(fd, Os.FIONREAD, n.address) < 0 ? 0 : n.getInt(0);
-    }
-
-    /** The single close(2), then the shared count; returns how many references remain. */
-    private static int finish(Descriptor d, SharedSocket shared) {
-        d.closeFd();
-        return shared.references.decrementAndGet();
-    }
-
-    private static String children(SharedSocket shared) {
-        return shared.children.isEmpty() ? "" : " (held by child pid " + shared.children.toString().replaceAll("[\\[\\]]", "") + ")";
-    }
-
-    private static String others(int left) {
-        return left == 0 ? "" : " (" + left + " other reference" + (left == 1 ? "" : "s") + " still open)";
-    }
-
-    private static CloseOutcome outcome(CloseMode mode, Sent sent, int left, long drained, boolean deadline, boolean limit,
-            int unread, long start, String detail) {
-        return new CloseOutcome(mode, sent, left, drained, deadline, limit, unread, System.nanoTime() - start, detail, false);
+        return tcpState(fd) == Os.TCP_CLOSE;
     }
 }

@@ -1,49 +1,83 @@
 package dev.teardown;
 
+import dev.teardown.posix.Buffers;
 import dev.teardown.posix.Errno;
 import dev.teardown.posix.Libc;
 import dev.teardown.posix.Os;
-import dev.teardown.posix.Wakeup;
+import dev.teardown.posix.Poller;
+import dev.teardown.posix.Threads;
+import dev.teardown.posix.Waiters;
+import dev.teardown.posix.Waker;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * One descriptor and its lifetime word. Every call on the fd holds a use ({@link #acquire}); close
- * sets the CLOSING bit, wakes blocked calls through a private wake-up descriptor, waits until no call
- * uses the fd, and then has it to itself for the close sequence. close(2) runs exactly once, and the
- * number is never handed to the kernel after that.
+ * One descriptor and its lifetime word, which owns the close protocol. Every call on the fd holds a
+ * {@link Use} (try-with-resources). A call that would block waits here: a virtual thread parks on the
+ * {@link Poller}, a platform thread polls the fd beside a {@link Waker} borrowed for the wait. Closing marks the word
+ * CLOSING and wakes every waiter ({@link #markClosing}), one closer claims the close and waits until no call
+ * uses the fd ({@link #claimExclusive}), and the close sequence then ends with {@link #closeFd}: poller
+ * registrations removed, close(2) exactly once. The number is never handed to the kernel after that.
  */
 final class Descriptor {
     private static final int CLOSING = 1 << 30;
     private static final int COUNT_MASK = CLOSING - 1;
+    private static final int ARMED_INPUT = 1;
+    private static final int ARMED_OUTPUT = 2;
     private static final VarHandle STATE;
+    private static final VarHandle CLAIMED;
+    private static final VarHandle ARMED;
 
     static {
         try {
-            STATE = MethodHandles.lookup().findVarHandle(Descriptor.class, "state", int.class);
+            MethodHandles.Lookup l = MethodHandles.lookup();
+            STATE = l.findVarHandle(Descriptor.class, "state", int.class);
+            CLAIMED = l.findVarHandle(Descriptor.class, "claimed", boolean.class);
+            ARMED = l.findVarHandle(Descriptor.class, "armed", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
     }
 
+    /**
+     * Platform threads park on the poller too (instead of poll(2) beside a pooled waker) when the system property
+     * {@code dev.teardown.platformThreadsPark} is {@code true}: the other half of an A/B measurement.
+     */
+    private static final boolean PLATFORM_THREADS_PARK = Boolean.getBoolean("dev.teardown.platformThreadsPark");
+
     final int fd;
     private final String what;
     @SuppressWarnings("unused") // accessed through STATE
     private volatile int state;
-    private volatile Wakeup wakeup;
+    @SuppressWarnings("unused") // accessed through CLAIMED
+    private volatile boolean claimed;
     private volatile Thread closer;
-    private volatile boolean released;
-    /** Set by whoever runs the close sequence, so that exactly one thread does (see {@link #claim}). */
-    private final java.util.concurrent.atomic.AtomicBoolean claimed = new java.util.concurrent.atomic.AtomicBoolean();
+    private volatile int armed;
+    private boolean released;
+    /** Threads waiting on this fd (a {@link Waiters} set of parked threads and wakers); guarded by this. */
+    private Object waiters;
+    private final Use use = new Use();
 
     Descriptor(int fd, String what) {
         this.fd = fd;
         this.what = what;
     }
 
+    /** A use of the descriptor, given back by {@link #close()}. One per descriptor, reused: holds no state. */
+    final class Use implements AutoCloseable {
+        int fd() {
+            return fd;
+        }
+
+        @Override
+        public void close() {
+            release();
+        }
+    }
+
     /** Takes a use of the fd for {@code call}; fails if the handle is closing or closed. */
-    int acquire(String call) throws SocketClosedException {
+    Use acquire(String call) throws SocketClosedException {
         for (;;) {
             int s = (int) STATE.getVolatile(this);
             if ((s & CLOSING) != 0) {
@@ -53,13 +87,17 @@ final class Descriptor {
                 throw new IllegalStateException("too many concurrent calls on one " + what);
             }
             if (STATE.compareAndSet(this, s, s + 1)) {
-                return fd;
+                return use;
             }
         }
     }
 
-    /** Gives back a use; the last one out after a close lets the closer proceed. */
-    void release() {
+    /** The use handed out by {@link #acquire}, for callers that give it back elsewhere. */
+    Use use() {
+        return use;
+    }
+
+    private void release() {
         int s = (int) STATE.getAndAdd(this, -1) - 1;
         if (s == CLOSING) {
             Thread t = closer;
@@ -78,19 +116,153 @@ final class Descriptor {
     }
 
     /**
-     * Marks the handle closing and wakes calls blocked in poll. Returns false if another close
-     * got there first. Never blocks.
+     * Waits, holding a use, until the fd may be ready for {@code events} (POLLIN or POLLOUT): the caller then
+     * retries its non-blocking call. Returns false once {@code deadline} has passed.
+     *
+     * @throws SocketClosedException if the handle is closed before or during the wait
      */
-    boolean beginClose() {
+    boolean await(String call, short events, Deadline deadline) throws TcpException {
+        if (deadline.passed()) {
+            return false;
+        }
+        if (PLATFORM_THREADS_PARK || Threads.currentIsVirtual()) {
+            Thread t = Thread.currentThread();
+            addWaiter(t, call);
+            try {
+                park(call, events, deadline, t);
+            } finally {
+                removeWaiter(t);
+            }
+        } else {
+            Waker w = waker(call);
+            try {
+                addWaiter(w, call);
+                try {
+                    poll(call, events, deadline, w);
+                } finally {
+                    removeWaiter(w);
+                }
+            } finally {
+                Waker.giveBack(w); // after removeWaiter: no closer can signal it any more
+            }
+        }
+        if (isClosing()) {
+            throw new SocketClosedException(call, 0, what + " was closed by another thread");
+        }
+        return true;
+    }
+
+    /**
+     * The closer's wait, with the fd to itself: nobody can close it meanwhile. Returns false once the deadline has
+     * passed.
+     */
+    boolean awaitOwned(String call, short events, Deadline deadline) throws TcpException {
+        if (deadline.passed()) {
+            return false;
+        }
+        if (Threads.currentIsVirtual()) {
+            park(call, events, deadline, Thread.currentThread());
+            return true;
+        }
+        try (Buffers.Cell pfd = Buffers.cell()) {
+            if (Libc.poll(pfd.putInts(fd, events), 1, deadline.pollMillis()) < 0 && Libc.errno() != Errno.EINTR) {
+                throw TcpException.of("poll (" + call + ")", Libc.errno());
+            }
+        }
+        return true;
+    }
+
+    /** Arms a one-shot callback on the poller for the closer's asynchronous wait. Returns 0 or the errno. */
+    int armOwned(short events, Runnable callback) {
+        Poller p = poller(events);
+        return p.arm(fd, callback);
+    }
+
+    private Poller poller(short events) {
+        boolean in = events == Os.POLLIN;
+        int bit = in ? ARMED_INPUT : ARMED_OUTPUT;
+        if ((armed & bit) == 0) {
+            ARMED.getAndBitwiseOr(this, bit); // a reader and a writer may arm at once
+        }
+        return in ? Poller.input() : Poller.output();
+    }
+
+    private void park(String call, short events, Deadline deadline, Thread t) throws TcpException {
+        Poller p = poller(events);
+        int e = p.arm(fd, t);
+        if (e != 0) {
+            throw TcpException.of("epoll_ctl (" + call + ")", e);
+        }
+        try {
+            boolean owned = t == closer;
+            if (!isClosing() || owned) {
+                if (deadline.isNone()) {
+                    LockSupport.park(this);
+                } else {
+                    LockSupport.parkNanos(this, deadline.remaining());
+                }
+            }
+            // An interrupted virtual thread would never park again: a call gives up, keeping the interrupt status;
+            // the closer (which never throws) notices it in Closer.run.
+            if (!owned && t.isInterrupted()) {
+                throw new TcpException(call, Errno.EINTR, "interrupted while waiting (the thread's interrupt status stays set)");
+            }
+        } finally {
+            p.disarm(fd, t);
+        }
+    }
+
+    private void poll(String call, short events, Deadline deadline, Waker w) throws TcpException {
+        if (isClosing()) {
+            return;
+        }
+        try (Buffers.Cell pfd = Buffers.cell()) {
+            int r = Libc.poll(pfd.putInts(fd, events, w.readFd, Os.POLLIN), 2, deadline.pollMillis());
+            if (r < 0) {
+                int e = Libc.errno();
+                if (e != Errno.EINTR) {
+                    throw TcpException.of("poll (" + call + ")", e);
+                }
+            } else if ((pfd.getInt(3) >>> 16) != 0) {
+                w.drain();
+            }
+        }
+    }
+
+    private static Waker waker(String call) throws TcpException {
+        int[] err = new int[1];
+        Waker w = Waker.borrow(err);
+        if (w == null) {
+            throw TcpException.of(call + " (wake-up descriptor)", err[0]);
+        }
+        return w;
+    }
+
+    private synchronized void addWaiter(Object w, String call) throws SocketClosedException {
+        if (isClosing()) {
+            throw SocketClosedException.closed(call, what);
+        }
+        waiters = Waiters.add(waiters, w);
+    }
+
+    private synchronized void removeWaiter(Object w) {
+        waiters = Waiters.remove(waiters, w);
+    }
+
+    /**
+     * Marks the handle closing and wakes every call waiting on it (they throw {@link SocketClosedException}).
+     * Returns false if another close got there first. Never blocks.
+     */
+    boolean markClosing() {
         for (;;) {
             int s = (int) STATE.getVolatile(this);
             if ((s & CLOSING) != 0) {
                 return false;
             }
             if (STATE.compareAndSet(this, s, s | CLOSING)) {
-                Wakeup w = wakeup;
-                if (w != null) {
-                    w.signal();
+                synchronized (this) {
+                    // under the lock: a waiter unregisters (here) before it gives its waker back to the pool
+                    Waiters.wake(waiters);
                 }
                 return true;
             }
@@ -98,98 +270,47 @@ final class Descriptor {
     }
 
     /**
-     * Claims the close sequence after the handle is closing. The thread that won {@link #beginClose} claims it
-     * at once (or its asynchronous task does); the safety net claims it only if nobody did, e.g. when an
-     * executor dropped an asynchronous close, so the descriptor is never left open and never closed twice.
+     * After {@link #markClosing}, claims the close sequence and waits until no call uses the fd (woken calls
+     * leave promptly). Returns false if someone else claimed it: the thread that won markClosing claims at once
+     * (or its asynchronous task does); the safety net claims only if nobody did, so the descriptor is never left
+     * open and never closed twice.
      */
-    boolean claim() {
-        return claimed.compareAndSet(false, true);
-    }
-
-    /** After {@link #beginClose}, waits until no call uses the fd. Woken calls leave promptly. */
-    void awaitExclusive() {
+    boolean claimExclusive() {
+        if (!CLAIMED.compareAndSet(this, false, true)) {
+            return false;
+        }
         closer = Thread.currentThread();
         while (((int) STATE.getVolatile(this) & COUNT_MASK) != 0) {
             LockSupport.parkNanos(this, 10_000_000L);
         }
-        closer = null;
+        return true;
     }
 
-    /** close(2), exactly once, by the thread that owns the close. Returns 0 or the errno. */
+    /** markClosing, then claimExclusive: the synchronous close's one entry. False if already closing. */
+    boolean enterClose() {
+        return markClosing() && claimExclusive();
+    }
+
+    /**
+     * The only route to close(2), for the thread that claimed the close: removes the poller registrations (they
+     * belong to the open file description, which a dup or a child may keep alive), then close(2), exactly once.
+     * Returns 0 or the errno.
+     */
     int closeFd() {
         if (released) {
             throw new IllegalStateException(what + " fd " + fd + " released twice");
         }
         released = true;
-        Wakeup w = wakeup;
-        if (w != null) {
-            w.close();
+        int a = armed;
+        if ((a & ARMED_INPUT) != 0) {
+            Poller.input().deregister(fd);
+        }
+        if ((a & ARMED_OUTPUT) != 0) {
+            Poller.output().deregister(fd);
         }
         // Never retried on EINTR: on Linux the number is already free and may belong to another file.
         int rc = CloseHook.close(fd);
         return rc == 0 ? 0 : Libc.errno();
-    }
-
-    /**
-     * Waits until the fd is ready for {@code events}, the handle is closed from another thread, or
-     * {@code timeoutNanos} passes (negative: no limit). Returns the fd's revents, or 0 on timeout.
-     */
-    int await(String call, short events, long timeoutNanos) throws TcpException {
-        Wakeup w = ensureWakeup(call);
-        if (isClosing()) {
-            throw SocketClosedException.closed(call, what);
-        }
-        int[] pfd = {fd, events & 0xffff, w.readFd, Os.POLLIN};
-        long deadline = timeoutNanos < 0 ? 0 : System.nanoTime() + timeoutNanos;
-        for (;;) {
-            int ms;
-            if (timeoutNanos < 0) {
-                ms = -1;
-            } else {
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    return 0;
-                }
-                ms = (int) Math.min(Integer.MAX_VALUE, (left + 999_999) / 1_000_000);
-            }
-            int r = Libc.poll(pfd, 2, ms);
-            if (r < 0) {
-                int e = Libc.errno();
-                if (e == Errno.EINTR) {
-                    continue;
-                }
-                throw TcpException.of("poll", e);
-            }
-            if ((pfd[3] >>> 16) != 0 || isClosing()) {
-                throw new SocketClosedException(call, 0, what + " was closed by another thread");
-            }
-            if (r > 0) {
-                int revents = pfd[1] >>> 16;
-                if (revents != 0) {
-                    return revents;
-                }
-            }
-            pfd[1] = events & 0xffff;
-        }
-    }
-
-    private Wakeup ensureWakeup(String call) throws TcpException {
-        Wakeup w = wakeup;
-        if (w != null) {
-            return w;
-        }
-        synchronized (this) {
-            w = wakeup;
-            if (w == null) {
-                int[] err = new int[1];
-                w = Wakeup.create(err);
-                if (w == null) {
-                    throw TcpException.of(call + " (wake-up descriptor)", err[0]);
-                }
-                wakeup = w;
-            }
-        }
-        return w;
     }
 
     @Override

@@ -50,12 +50,11 @@ public final class SafetyNet {
 
         @Override
         public void run() {
-            boolean neverClosed = d.beginClose();
-            if (!d.claim()) {
+            boolean neverClosed = d.markClosing();
+            if (!d.claimExclusive()) {
                 return; // closed explicitly: the normal case
             }
             // Either never closed, or an asynchronous close whose executor accepted the task and never ran it.
-            d.awaitExclusive();
             String site = "";
             if (AllocationSites.isEnabled()) {
                 java.util.OptionalLong ino = SocketOwners.inodeOf(d.fd);

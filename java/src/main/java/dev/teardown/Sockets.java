@@ -23,18 +23,18 @@ final class Sockets {
         if (fd < 0) {
             throw TcpException.of("socket (" + prefix + subject + ")", Libc.errno());
         }
-        if (Os.SOCK_CLOEXEC == 0) {
-            Libc.fcntl(fd, Os.F_SETFD, Os.FD_CLOEXEC);
-        }
-        if (Os.SO_NOSIGPIPE >= 0) {
-            Libc.setsockopt(fd, Os.SOL_SOCKET, Os.SO_NOSIGPIPE, new int[] {1}, 4);
+        if ((Os.SOCK_CLOEXEC == 0 && Libc.fcntl(fd, Os.F_SETFD, Os.FD_CLOEXEC) < 0)
+                || (Os.SO_NOSIGPIPE >= 0 && Libc.setsockopt(fd, Os.SOL_SOCKET, Os.SO_NOSIGPIPE, new int[] {1}, 4) < 0)) {
+            int e = Libc.errno();
+            closeRaw(fd);
+            throw TcpException.of("socket set-up (" + prefix + subject + ")", e);
         }
         return fd;
     }
 
     static InetSocketAddress name(Descriptor d, boolean local, String call) throws TcpException {
-        int fd = d.acquire(call);
-        try {
+        try (Descriptor.Use u = d.acquire(call)) {
+            int fd = u.fd();
             byte[] sa = new byte[Sockaddr.MAX_LEN];
             int[] len = {sa.length};
             int rc = local ? Libc.getsockname(fd, sa, len) : Libc.getpeername(fd, sa, len);
@@ -42,36 +42,28 @@ final class Sockets {
                 throw TcpException.of(call, Libc.errno());
             }
             return Sockaddr.decode(sa, len[0]);
-        } finally {
-            d.release();
         }
     }
 
     static <T> void setOption(Descriptor d, TcpOption<T> option, T value) throws TcpException {
         int[] v = new int[2];
         option.encode(value, v); // validate before taking the fd
-        int fd = d.acquire("setsockopt " + option);
-        try {
-            int e = option.set(fd, value);
+        try (Descriptor.Use u = d.acquire("setsockopt " + option)) {
+            int e = option.set(u.fd(), value);
             if (e != 0) {
                 throw TcpException.of("setsockopt " + option, e);
             }
-        } finally {
-            d.release();
         }
     }
 
     static <T> T getOption(Descriptor d, TcpOption<T> option) throws TcpException {
-        int fd = d.acquire("getsockopt " + option);
-        try {
+        try (Descriptor.Use u = d.acquire("getsockopt " + option)) {
             int[] err = {0};
-            T v = option.get(fd, err);
+            T v = option.get(u.fd(), err);
             if (err[0] != 0) {
                 throw TcpException.of("getsockopt " + option, err[0]);
             }
             return v;
-        } finally {
-            d.release();
         }
     }
 

@@ -8,7 +8,7 @@ import java.io.IOException;
  * errno it returned, so the message reads like {@code connect to /127.0.0.1:9: ECONNREFUSED (Connection
  * refused)}. Subclasses exist where callers branch: {@link ConnectionRefusedException},
  * {@link ConnectionResetException}, {@link TimedOutException}, {@link AddressInUseException},
- * {@link AddressNotAvailableException}, {@link SocketClosedException}.
+ * {@link AddressNotAvailableException}, {@link OutOfDescriptorsException}, {@link SocketClosedException}.
  */
 public class TcpException extends IOException {
     private static final long serialVersionUID = 1L;
@@ -62,6 +62,9 @@ public class TcpException extends IOException {
         }
         if (errno == Errno.EADDRNOTAVAIL) {
             return new AddressNotAvailableException(call, errno, text + AddressNotAvailableException.HINT);
+        }
+        if (errno == Errno.EMFILE || errno == Errno.ENFILE) {
+            return new OutOfDescriptorsException(call, errno, text + OutOfDescriptorsException.HINT);
         }
         if (errno == Errno.EBADF) {
             return new SocketClosedException(call, errno, text);

@@ -18,10 +18,12 @@ import java.util.Map;
  * ({@code accept4(SOCK_CLOEXEC)}), in blocking mode, and start with this listener's
  * {@linkplain Builder#acceptedCloseMode accepted close mode}.
  *
- * <p>The listening descriptor itself is non-blocking (it is never shared) so that {@link #accept()}
- * can poll and be woken: a {@link #close()} from another thread makes a blocked accept throw
- * {@link SocketClosedException} promptly. Closing the listener sends RST to connections still waiting
- * in its backlog; connections already accepted are unaffected.
+ * <p>The listening descriptor itself is non-blocking (O_NONBLOCK on its open file description: a child
+ * that inherits the listener through {@code ChildProcess} sees a non-blocking socket, and its accept returns
+ * EAGAIN when no connection is queued). {@link #accept()} parks a virtual thread on teardown's poller and
+ * has a platform thread wait in poll(2); a {@link #close()} from another thread makes a waiting accept throw
+ * {@link SocketClosedException} at once. Closing the listener sends RST to connections still waiting in its
+ * backlog; connections already accepted are unaffected.
  */
 public final class TcpListener implements AutoCloseable {
     private final Descriptor d;
@@ -109,14 +111,15 @@ public final class TcpListener implements AutoCloseable {
                 if (Libc.listen(fd, backlog) < 0) {
                     throw TcpException.of("listen " + address, Libc.errno());
                 }
-                Libc.fcntl(fd, Os.F_SETFL, Libc.fcntl(fd, Os.F_GETFL, 0) | Os.O_NONBLOCK);
+                int fl = Libc.fcntl(fd, Os.F_GETFL, 0);
+                if (fl < 0 || Libc.fcntl(fd, Os.F_SETFL, fl | Os.O_NONBLOCK) < 0) {
+                    throw TcpException.of("fcntl(O_NONBLOCK) on the listener " + address, Libc.errno());
+                }
                 TcpListener l = new TcpListener(d, acceptedMode, Sockets.name(d, true, "getsockname"));
                 ok = true;
                 return l;
             } finally {
-                if (!ok && d.beginClose()) {
-                    d.claim();
-                    d.awaitExclusive();
+                if (!ok && d.enterClose()) {
                     d.closeFd();
                 }
             }
@@ -129,9 +132,12 @@ public final class TcpListener implements AutoCloseable {
     }
 
     /**
-     * Waits for a connection and accepts it.
+     * Waits for a connection and accepts it. A virtual thread parks while it waits (its carrier is free); a
+     * platform thread waits in poll(2).
      *
      * @throws SocketClosedException if the listener is closed, before or during the wait
+     * @throws OutOfDescriptorsException if no descriptor is left for the connection (EMFILE, ENFILE): it stays
+     *     queued; back off before accepting again (see the exception's example)
      */
     public TcpSocket accept() throws TcpException {
         return accept0(-1);
@@ -147,31 +153,16 @@ public final class TcpListener implements AutoCloseable {
     }
 
     private TcpSocket accept0(long timeoutNanos) throws TcpException {
-        int fd = d.acquire("accept");
-        try {
-            long deadline = timeoutNanos < 0 ? 0 : System.nanoTime() + timeoutNanos;
+        try (Descriptor.Use u = d.acquire("accept")) {
+            int fd = u.fd();
+            Deadline deadline = null;
             byte[] sa = new byte[Sockaddr.MAX_LEN];
             int[] len = new int[1];
             for (;;) {
                 len[0] = sa.length;
                 int cfd = Os.LINUX ? LinuxLibc.accept4(fd, sa, len, Os.SOCK_CLOEXEC) : Libc.accept(fd, sa, len);
                 if (cfd >= 0) {
-                    AllocationSites.record(cfd);
-                    if (!Os.LINUX) {
-                        // BSD accept inherits the listener's O_NONBLOCK and has no SOCK_CLOEXEC.
-                        Libc.fcntl(cfd, Os.F_SETFD, Os.FD_CLOEXEC);
-                        Libc.fcntl(cfd, Os.F_SETFL, Libc.fcntl(cfd, Os.F_GETFL, 0) & ~Os.O_NONBLOCK);
-                        if (Os.SO_NOSIGPIPE >= 0) {
-                            Libc.setsockopt(cfd, Os.SOL_SOCKET, Os.SO_NOSIGPIPE, new int[] {1}, 4);
-                        }
-                    }
-                    try {
-                        return new TcpSocket(new Descriptor(cfd, "socket"), new SharedSocket(), Sockaddr.decode(sa, len[0]),
-                                acceptedMode);
-                    } catch (RuntimeException | Error e) {
-                        Sockets.closeRaw(cfd); // no handle was made: nobody else can close it
-                        throw e;
-                    }
+                    return accepted(cfd, sa, len[0]);
                 }
                 int e = Libc.errno();
                 if (e == Errno.EINTR || e == Errno.ECONNABORTED) {
@@ -180,19 +171,34 @@ public final class TcpListener implements AutoCloseable {
                 if (e != Errno.EAGAIN) {
                     throw TcpException.of("accept on " + local, e);
                 }
-                if (timeoutNanos < 0) {
-                    d.await("accept", Os.POLLIN, -1);
-                } else {
-                    long left = deadline - System.nanoTime();
-                    if (left <= 0 || d.await("accept", Os.POLLIN, left) == 0) {
-                        throw new TimedOutException("accept on " + local, 0,
-                                "no connection within " + Duration.ofNanos(timeoutNanos));
-                    }
+                if (deadline == null) {
+                    deadline = Deadline.after(timeoutNanos);
+                }
+                if (!d.await("accept", Os.POLLIN, deadline)) {
+                    throw new TimedOutException("accept on " + local, 0, "no connection within " + deadline.length());
                 }
             }
         } finally {
-            d.release();
             Reference.reachabilityFence(this); // the safety net must not close the handle mid-call
+        }
+    }
+
+    private TcpSocket accepted(int cfd, byte[] sa, int len) throws TcpException {
+        try {
+            if (!Os.LINUX) {
+                // BSD accept inherits the listener's O_NONBLOCK and has no SOCK_CLOEXEC.
+                int fl = Libc.fcntl(cfd, Os.F_GETFL, 0);
+                if (Libc.fcntl(cfd, Os.F_SETFD, Os.FD_CLOEXEC) < 0 || fl < 0
+                        || Libc.fcntl(cfd, Os.F_SETFL, fl & ~Os.O_NONBLOCK) < 0
+                        || (Os.SO_NOSIGPIPE >= 0 && Libc.setsockopt(cfd, Os.SOL_SOCKET, Os.SO_NOSIGPIPE, new int[] {1}, 4) < 0)) {
+                    throw TcpException.of("accepted socket set-up on " + local, Libc.errno());
+                }
+            }
+            AllocationSites.record(cfd);
+            return new TcpSocket(new Descriptor(cfd, "socket"), new SharedSocket(), Sockaddr.decode(sa, len), acceptedMode);
+        } catch (TcpException | RuntimeException | Error e) {
+            Sockets.closeRaw(cfd); // no handle was made: nobody else can close it
+            throw e;
         }
     }
 
@@ -225,9 +231,7 @@ public final class TcpListener implements AutoCloseable {
      */
     @Override
     public void close() {
-        if (d.beginClose()) {
-            d.claim();
-            d.awaitExclusive();
+        if (d.enterClose()) {
             d.closeFd();
             cleanable.clean();
         }

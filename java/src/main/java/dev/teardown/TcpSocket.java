@@ -9,15 +9,13 @@ import dev.teardown.posix.Errno;
 import dev.teardown.posix.Libc;
 import dev.teardown.posix.Os;
 import dev.teardown.posix.Sockaddr;
+import dev.teardown.posix.Threads;
 import java.lang.ref.Reference;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A connected TCP socket that owns one descriptor and ends the way you say.
@@ -29,35 +27,32 @@ import java.util.concurrent.atomic.AtomicInteger;
  * returns a {@link CloseOutcome} saying what was sent. {@link #close()} applies the default mode,
  * RELEASE unless changed with {@link #defaultCloseMode(CloseMode)} or by the listener that accepted it.
  *
- * <p>The descriptor is close-on-exec and stays in blocking mode (it may be shared with children);
- * reads and writes use per-call MSG_DONTWAIT and poll. Calls may come from any thread. A close from
- * another thread wakes a thread blocked in read or write within milliseconds with
- * {@link SocketClosedException}, through a private wake-up descriptor that other holders of the socket
- * do not see; the descriptor number is released only after every call using it has returned, and
- * exactly once.
+ * <p>The descriptor is close-on-exec and its open file description never gets O_NONBLOCK (a child or a
+ * dup shares it): every call tries the system call with MSG_DONTWAIT and, when it would block, waits without
+ * pinning anything. A virtual thread <em>parks</em> on teardown's poller (epoll, one-shot registrations) and
+ * frees its carrier; a platform thread waits in poll(2) beside a wake-up descriptor of its own (one per
+ * thread, reused). Calls may come from any thread. A close from another thread wakes a waiting read, write
+ * or connect at once with {@link SocketClosedException}; other holders of the socket see nothing of it. The
+ * descriptor number is released only after every call using it has returned, and exactly once.
  */
 public final class TcpSocket implements AutoCloseable {
     static {
         dev.teardown.spawn.Handles.install(new dev.teardown.spawn.Handles.Access() {
             @Override
             public int acquire(TcpSocket s, String call) throws TcpException {
-                return s.d.acquire(call);
+                return s.d.acquire(call).fd();
             }
 
             @Override
             public void release(TcpSocket s) {
-                s.d.release();
+                s.d.use().close();
             }
 
             @Override
             public Runnable childStarted(TcpSocket s, long pid) {
                 SharedSocket shared = s.shared;
-                shared.references.incrementAndGet();
-                shared.children.add(pid);
-                return () -> {
-                    shared.children.remove(pid);
-                    shared.references.decrementAndGet();
-                };
+                shared.childStarted(pid);
+                return () -> shared.childExited(pid);
             }
         });
     }
@@ -77,7 +72,10 @@ public final class TcpSocket implements AutoCloseable {
     }
 
     /**
-     * Opens a socket and connects it, blocking until the handshake completes or fails.
+     * Opens a socket and connects it, waiting until the handshake completes or fails. A virtual thread parks
+     * meanwhile (its carrier is free; an interrupt abandons the attempt with a {@link TcpException} whose errno is
+     * EINTR); a platform thread makes a blocking connect(2), as C does. No handle exists yet to close: use the
+     * timeout overload to bound the wait.
      *
      * @throws ConnectionRefusedException if the peer answered with RST (nothing listens there)
      * @throws AddressNotAvailableException if no local port was free (port exhaustion)
@@ -88,7 +86,8 @@ public final class TcpSocket implements AutoCloseable {
     }
 
     /**
-     * As {@link #connect(InetSocketAddress)}, giving up after {@code timeout}.
+     * As {@link #connect(InetSocketAddress)}, giving up after {@code timeout} (exact to the millisecond). The
+     * handshake runs non-blocking and the wait parks (virtual threads) or polls (platform threads).
      *
      * @throws TimedOutException if the handshake did not complete in time (the attempt is abandoned
      *     and the descriptor closed)
@@ -118,15 +117,14 @@ public final class TcpSocket implements AutoCloseable {
     }
 
     private void doConnect(InetSocketAddress remote, long timeoutNanos) throws TcpException {
-        // Nobody else can see this handle until connect returns it, so no close can race with the handshake:
-        // it needs neither the use count's wake-up descriptor nor a poll when there is no deadline.
-        int fd = d.acquire("connect");
-        try {
-            byte[] sa = new byte[Sockaddr.MAX_LEN];
-            int len = Sockaddr.encode(remote, sa);
-            if (timeoutNanos < 0) {
-                // No deadline: a blocking connect(2), as C does.
-                if (Libc.connect(fd, Buffers.cell().put(sa, len), len) == 0) {
+        // Nobody else can see this handle until connect returns it, so no close can race with the handshake.
+        try (Descriptor.Use u = d.acquire("connect")) {
+            int fd = u.fd();
+            byte[] addr = new byte[Sockaddr.MAX_LEN];
+            int len = Sockaddr.encode(remote, addr);
+            if (timeoutNanos < 0 && !Threads.currentIsVirtual()) {
+                // A platform thread without a deadline: a blocking connect(2), as C does (nothing to pin).
+                if (connect(fd, addr, len) == 0) {
                     return;
                 }
                 int e = Libc.errno();
@@ -134,67 +132,66 @@ public final class TcpSocket implements AutoCloseable {
                     throw TcpException.of("connect to " + remote, e);
                 }
                 // A signal interrupted it; the handshake goes on in the kernel: wait for its result.
-                awaitConnected(fd, remote, -1);
+                awaitConnected(remote, Deadline.NONE);
                 return;
             }
-            // The fd is new and nobody else holds it yet, so O_NONBLOCK is safe for the handshake.
-            int fl = Libc.fcntl(fd, Os.F_GETFL, 0);
-            Libc.fcntl(fd, Os.F_SETFL, fl | Os.O_NONBLOCK);
+            // The fd is new and nobody else holds it yet, so O_NONBLOCK is safe for the handshake; it is cleared
+            // before anyone else can see the socket.
+            if (Libc.fcntl(fd, Os.F_SETFL, Os.O_NONBLOCK) < 0) {
+                throw TcpException.of("fcntl(O_NONBLOCK) for connect to " + remote, Libc.errno());
+            }
             try {
-                if (Libc.connect(fd, sa, len) < 0) {
+                if (connect(fd, addr, len) < 0) {
                     int e = Libc.errno();
                     if (e != Errno.EINPROGRESS && e != Errno.EINTR) {
                         throw TcpException.of("connect to " + remote, e);
                     }
-                    awaitConnected(fd, remote, timeoutNanos);
+                    awaitConnected(remote, Deadline.after(timeoutNanos));
                 }
             } finally {
-                Libc.fcntl(fd, Os.F_SETFL, fl & ~Os.O_NONBLOCK);
+                if (Libc.fcntl(fd, Os.F_SETFL, 0) < 0) {
+                    throw TcpException.of("fcntl(clear O_NONBLOCK) after connect to " + remote, Libc.errno());
+                }
             }
         } finally {
-            d.release();
             Reference.reachabilityFence(this); // the safety net must not close the handle mid-call
         }
     }
 
-    /**
-     * Waits for a connect(2) in progress (negative timeout: no limit) and throws its error, if any. A plain
-     * poll on the socket alone: no other thread can close this handle yet.
-     */
-    private static void awaitConnected(int fd, InetSocketAddress remote, long timeoutNanos) throws TcpException {
-        int[] pfd = {fd, Os.POLLOUT};
-        long deadline = timeoutNanos < 0 ? 0 : System.nanoTime() + timeoutNanos;
+    /** connect(2) with the address in native memory held only for the call. */
+    private static int connect(int fd, byte[] addr, int len) {
+        try (Buffers.Cell sa = Buffers.cell()) {
+            return Libc.connect(fd, sa.put(addr, len), len);
+        }
+    }
+
+    /** Waits (parked, or in poll) for a connect(2) in progress and throws its error, if any. */
+    private void awaitConnected(InetSocketAddress remote, Deadline deadline) throws TcpException {
+        int fd = d.fd;
         for (;;) {
-            int ms = -1;
-            if (timeoutNanos >= 0) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    throw new TimedOutException("connect to " + remote, 0, "timed out after " + Duration.ofNanos(timeoutNanos));
+            try (Buffers.Cell pfd = Buffers.cell()) {
+                if (Libc.poll(pfd.putInts(fd, Os.POLLOUT), 1, 0) > 0 && (pfd.getInt(1) >>> 16) != 0) {
+                    break;
                 }
-                ms = (int) Math.min(Integer.MAX_VALUE, (left + 999_999) / 1_000_000);
             }
-            int r = Libc.poll(pfd, 1, ms);
-            if (r < 0) {
-                int e = Libc.errno();
-                if (e == Errno.EINTR) {
-                    continue;
-                }
-                throw TcpException.of("poll", e);
+            if (!d.await("connect", Os.POLLOUT, deadline)) {
+                throw new TimedOutException("connect to " + remote, 0, "timed out after " + deadline.length());
             }
-            if (r > 0 && (pfd[1] >>> 16) != 0) {
-                break;
-            }
-            pfd[1] = Os.POLLOUT;
         }
         int[] err = {0};
-        Libc.getsockopt(fd, Os.SOL_SOCKET, Os.SO_ERROR, err, new int[] {4});
+        if (Libc.getsockopt(fd, Os.SOL_SOCKET, Os.SO_ERROR, err, new int[] {4}) < 0) {
+            throw TcpException.of("getsockopt(SO_ERROR) after connect to " + remote, Libc.errno());
+        }
         if (err[0] != 0) {
             throw TcpException.of("connect to " + remote, err[0]);
         }
     }
 
     /**
-     * Reads into {@code dst}, blocking until at least one byte arrives.
+     * Reads into {@code dst}, waiting until at least one byte arrives: a virtual thread parks on teardown's
+     * poller (its carrier is free), a platform thread waits in poll(2). A close from another thread ends the wait
+     * with {@link SocketClosedException}; an interrupted virtual thread gets a {@link TcpException} with errno
+     * EINTR (its interrupt status stays set).
      *
      * @return the number of bytes read, 0 if {@code dst} has no room, or -1 at end of stream (the
      *     peer's FIN)
@@ -206,7 +203,7 @@ public final class TcpSocket implements AutoCloseable {
     }
 
     /**
-     * As {@link #read(ByteBuffer)}, waiting at most {@code timeout} for data.
+     * As {@link #read(ByteBuffer)}, waiting (parked, or in poll) at most {@code timeout} for data.
      *
      * @throws TimedOutException if no byte and no FIN arrived in time (errno 0)
      */
@@ -223,24 +220,25 @@ public final class TcpSocket implements AutoCloseable {
         if (room == 0) {
             return 0;
         }
-        int fd = d.acquire("read");
-        try {
-            long deadline = timeoutNanos < 0 ? 0 : System.nanoTime() + timeoutNanos;
-            boolean direct = dst.isDirect();
+        try (Descriptor.Use u = d.acquire("read")) {
+            int fd = u.fd();
+            Deadline deadline = null;
             for (;;) {
                 long n;
-                if (direct) {
+                if (dst.isDirect()) {
                     n = Libc.recv(fd, Buffers.address(dst) + dst.position(), room, Os.MSG_DONTWAIT);
-                } else {
-                    n = Libc.recv(fd, Buffers.scratchAddress(), Math.min(room, Buffers.SCRATCH_SIZE), Os.MSG_DONTWAIT);
                     if (n > 0) {
-                        dst.put(Buffers.scratch().limit((int) n));
+                        dst.position(dst.position() + (int) n);
                         return (int) n;
                     }
-                }
-                if (n > 0) {
-                    dst.position(dst.position() + (int) n);
-                    return (int) n;
+                } else {
+                    try (Buffers.Scratch scratch = Buffers.scratch()) {
+                        n = Libc.recv(fd, scratch.address, Math.min(room, Buffers.SCRATCH_SIZE), Os.MSG_DONTWAIT);
+                        if (n > 0) {
+                            dst.put(scratch.buffer().limit((int) n));
+                            return (int) n;
+                        }
+                    }
                 }
                 if (n == 0) {
                     return -1;
@@ -252,22 +250,22 @@ public final class TcpSocket implements AutoCloseable {
                 if (e != Errno.EAGAIN) {
                     throw TcpException.of("read", e);
                 }
-                long left = timeoutNanos < 0 ? -1 : deadline - System.nanoTime();
-                if (timeoutNanos >= 0 && (left <= 0 || d.await("read", Os.POLLIN, left) == 0)) {
-                    throw new TimedOutException("read", 0, "no data within " + Duration.ofNanos(timeoutNanos));
+                if (deadline == null) {
+                    deadline = Deadline.after(timeoutNanos);
                 }
-                if (timeoutNanos < 0) {
-                    d.await("read", Os.POLLIN, -1);
+                if (!d.await("read", Os.POLLIN, deadline)) {
+                    throw new TimedOutException("read", 0, "no data within " + deadline.length());
                 }
             }
         } finally {
-            d.release();
             Reference.reachabilityFence(this); // the safety net must not close the handle mid-call
         }
     }
 
     /**
-     * Writes every remaining byte of {@code src}, blocking while the send buffer is full.
+     * Writes every remaining byte of {@code src}, waiting while the send buffer is full: a virtual thread parks
+     * (its carrier is free), a platform thread waits in poll(2). A close from another thread ends the wait with
+     * {@link SocketClosedException}.
      *
      * @return the number of bytes written
      * @throws TcpException with {@code EPIPE} if output was shut down or the peer is gone, or
@@ -276,8 +274,8 @@ public final class TcpSocket implements AutoCloseable {
     public int write(ByteBuffer src) throws TcpException {
         Args.notNull("src", src);
         int total = 0;
-        int fd = d.acquire("write");
-        try {
+        try (Descriptor.Use u = d.acquire("write")) {
+            int fd = u.fd();
             if (shared.outputShutdown && src.hasRemaining()) {
                 throw new TcpException("write", Errno.EPIPE, "output was already shut down (FIN sent); nothing more can be written");
             }
@@ -287,11 +285,12 @@ public final class TcpSocket implements AutoCloseable {
                 if (src.isDirect()) {
                     n = Libc.send(fd, Buffers.address(src) + src.position(), want, Os.MSG_DONTWAIT | Os.MSG_NOSIGNAL);
                 } else {
-                    int chunk = Math.min(want, Buffers.SCRATCH_SIZE);
-                    ByteBuffer scratch = Buffers.scratch();
-                    int pos = src.position();
-                    scratch.put(src.duplicate().limit(pos + chunk));
-                    n = Libc.send(fd, Buffers.scratchAddress(), chunk, Os.MSG_DONTWAIT | Os.MSG_NOSIGNAL);
+                    try (Buffers.Scratch scratch = Buffers.scratch()) {
+                        int chunk = Math.min(want, Buffers.SCRATCH_SIZE);
+                        int pos = src.position();
+                        scratch.buffer().put(src.duplicate().limit(pos + chunk));
+                        n = Libc.send(fd, scratch.address, chunk, Os.MSG_DONTWAIT | Os.MSG_NOSIGNAL);
+                    }
                 }
                 if (n >= 0) {
                     src.position(src.position() + (int) n);
@@ -305,25 +304,23 @@ public final class TcpSocket implements AutoCloseable {
                 if (e != Errno.EAGAIN) {
                     throw TcpException.of("write", e);
                 }
-                d.await("write", Os.POLLOUT, -1);
+                d.await("write", Os.POLLOUT, Deadline.NONE);
             }
             return total;
         } finally {
-            d.release();
             Reference.reachabilityFence(this); // the safety net must not close the handle mid-call
         }
     }
 
     /** shutdown(SHUT_WR): sends FIN after the data already written, for every holder of the socket. */
     public void shutdownOutput() throws TcpException {
-        int fd = d.acquire("shutdownOutput");
-        try {
+        try (Descriptor.Use u = d.acquire("shutdownOutput")) {
+            int fd = u.fd();
             if (Libc.shutdown(fd, Os.SHUT_WR) < 0) {
                 throw TcpException.of("shutdownOutput", Libc.errno());
             }
             shared.outputShutdown = true;
         } finally {
-            d.release();
             Reference.reachabilityFence(this); // the safety net must not close the handle mid-call
         }
     }
@@ -334,14 +331,13 @@ public final class TcpSocket implements AutoCloseable {
      * and unread input left at close still makes the kernel send RST.
      */
     public void shutdownInput() throws TcpException {
-        int fd = d.acquire("shutdownInput");
-        try {
+        try (Descriptor.Use u = d.acquire("shutdownInput")) {
+            int fd = u.fd();
             if (Libc.shutdown(fd, Os.SHUT_RD) < 0) {
                 throw TcpException.of("shutdownInput", Libc.errno());
             }
             shared.inputShutdown = true;
         } finally {
-            d.release();
             Reference.reachabilityFence(this); // the safety net must not close the handle mid-call
         }
     }
@@ -352,8 +348,8 @@ public final class TcpSocket implements AutoCloseable {
      * The copy starts with this socket's default close mode.
      */
     public TcpSocket dup() throws TcpException {
-        int fd = d.acquire("dup");
-        try {
+        try (Descriptor.Use u = d.acquire("dup")) {
+            int fd = u.fd();
             int nfd = Libc.fcntl(fd, Os.F_DUPFD_CLOEXEC, 0);
             if (nfd < 0) {
                 throw TcpException.of("dup", Libc.errno());
@@ -368,7 +364,6 @@ public final class TcpSocket implements AutoCloseable {
             shared.references.incrementAndGet();
             return copy;
         } finally {
-            d.release();
             Reference.reachabilityFence(this); // the safety net must not close the handle mid-call
         }
     }
@@ -423,11 +418,9 @@ public final class TcpSocket implements AutoCloseable {
 
     /** Runs {@code query} holding a use of the descriptor, so a concurrent close cannot release it meanwhile. */
     private <T> T onFd(String call, FdQuery<T> query) throws TcpException {
-        int fd = d.acquire(call);
-        try {
-            return query.apply(fd);
+        try (Descriptor.Use u = d.acquire(call)) {
+            return query.apply(u.fd());
         } finally {
-            d.release();
             Reference.reachabilityFence(this); // the safety net must not close the handle mid-call
         }
     }
@@ -474,21 +467,20 @@ public final class TcpSocket implements AutoCloseable {
     }
 
     /**
-     * Ends this handle the way {@code mode} says and reports what went on the wire. Blocked reads and
-     * writes on this handle are woken with {@link SocketClosedException}; their descriptor is closed
-     * once they have left. Never throws for a kernel error: whatever fails, close(2) runs exactly once
-     * and the outcome says what was done. Closing a closed handle does nothing and says so.
+     * Ends this handle the way {@code mode} says and reports what went on the wire. Waiting reads, writes and
+     * connects on this handle are woken with {@link SocketClosedException}; their descriptor is closed once they
+     * have left. Never throws for a kernel error: whatever fails, close(2) runs exactly once and the outcome says
+     * what was done. Closing a closed handle does nothing and says so.
      *
-     * <p>graceful and linger block the calling thread up to their timeout; see {@link #closeAsync}.
+     * <p>graceful and linger wait up to their timeout: a virtual thread parks (its carrier is free), a platform
+     * thread waits in poll(2); close(2) itself never blocks. See {@link #closeAsync} to wait on no thread at all.
      */
     public CloseOutcome close(CloseMode mode) {
         Args.notNull("mode", mode);
         long start = System.nanoTime();
-        if (!d.beginClose()) {
+        if (!d.enterClose()) {
             return CloseOutcome.alreadyClosed(mode, shared.references.get());
         }
-        d.claim();
-        d.awaitExclusive();
         CloseOutcome o = Closer.close(d, shared, mode, start, remote);
         cleanable.clean(); // deregisters: the action sees the handle closed and does nothing
         return o;
@@ -503,44 +495,28 @@ public final class TcpSocket implements AutoCloseable {
     }
 
     /**
-     * Starts the close on a teardown daemon thread and returns at once: the handle is closed to new calls
-     * before this returns, and the future completes with the outcome. Use it for {@link CloseMode#linger}
-     * and {@link CloseMode#graceful} without blocking an event loop.
+     * Starts the close and returns at once: the handle is closed to new calls before this returns, and the
+     * future completes with the outcome. No thread waits for a pending graceful or linger close: its steps run
+     * when the poller reports input or a timer fires, on teardown's one {@code teardown-close} daemon thread.
      */
     public CompletableFuture<CloseOutcome> closeAsync(CloseMode mode) {
-        return closeAsync(mode, AsyncCloser.EXECUTOR);
+        return closeAsync(mode, AsyncClose.TIMER);
     }
 
-    /** As {@link #closeAsync(CloseMode)}, running the close on {@code executor}. */
+    /** As {@link #closeAsync(CloseMode)}, running the close's steps on {@code executor}. */
     public CompletableFuture<CloseOutcome> closeAsync(CloseMode mode, Executor executor) {
         Args.notNull("mode", mode);
         Args.notNull("executor", executor);
         long start = System.nanoTime();
-        if (!d.beginClose()) {
+        if (!d.markClosing()) {
             return CompletableFuture.completedFuture(CloseOutcome.alreadyClosed(mode, shared.references.get()));
         }
         CompletableFuture<CloseOutcome> f = new CompletableFuture<>();
+        AsyncClose task = new AsyncClose(d, new Closer(d, shared, mode, start, remote), executor, f, cleanable::clean);
         try {
-            executor.execute(() -> {
-                if (!d.claim()) {
-                    return; // the safety net already closed it (cannot happen while this task holds the handle)
-                }
-                try {
-                    d.awaitExclusive();
-                    f.complete(Closer.close(d, shared, mode, start, remote));
-                } catch (Throwable t) {
-                    f.completeExceptionally(t);
-                } finally {
-                    cleanable.clean();
-                }
-            });
+            executor.execute(task);
         } catch (RuntimeException rejected) {
-            // The executor refused: close here rather than leak the descriptor.
-            if (d.claim()) {
-                d.awaitExclusive();
-                f.complete(Closer.close(d, shared, mode, start, remote));
-                cleanable.clean();
-            }
+            task.run(); // the executor refused: close here rather than leak the descriptor
         }
         // An executor that accepts the task and then drops it (shutdownNow, a discard policy) leaves the handle
         // closing but unclaimed: once the handle is unreachable, the safety net claims and closes it.
@@ -550,19 +526,5 @@ public final class TcpSocket implements AutoCloseable {
     @Override
     public String toString() {
         return "TcpSocket[" + (d.isOpen() ? "fd " + d.fd : "closed") + ", remote " + remote + "]";
-    }
-
-    /** Default executor for asynchronous closes: daemon threads, created on demand. */
-    private static final class AsyncCloser {
-        static final Executor EXECUTOR = Executors.newCachedThreadPool(new ThreadFactory() {
-            private final AtomicInteger n = new AtomicInteger();
-
-            @Override
-            public Thread newThread(Runnable r) {
-                Thread t = new Thread(r, "teardown-close-" + n.incrementAndGet());
-                t.setDaemon(true);
-                return t;
-            }
-        });
     }
 }

@@ -59,6 +59,17 @@ final class RaceHarness {
         boolean blockingReads;
         /** Longest an operation may take before the watchdog calls it stuck. */
         Duration opBound = Duration.ofSeconds(10);
+        /** Makes the racing threads (virtual threads in the JDK 21+ run). */
+        java.util.function.BiFunction<Runnable, String, Thread> racers = (r, name) -> {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+        };
+
+        Config racers(java.util.function.BiFunction<Runnable, String, Thread> factory) {
+            this.racers = factory;
+            return this;
+        }
 
         Config runFor(long millis) {
             this.runMillis = millis;
@@ -162,8 +173,7 @@ final class RaceHarness {
         for (int i = 0; i < cfg.threads; i++) {
             long seed = 1000 + i;
             Clock c = new Clock();
-            Thread t = new Thread(() -> work(new Random(seed), c), "race-" + i);
-            t.setDaemon(true);
+            Thread t = cfg.racers.apply(() -> work(new Random(seed), c), "race-" + i);
             c.thread = t;
             clocks.add(c);
             workers.add(t);
@@ -515,7 +525,8 @@ final class RaceHarness {
             }
             UseCount.withFd(p.server(), "tcpInfo", TcpInfo::of);
             d.closeAsync(CloseMode.linger(ms(10))).get(5, TimeUnit.SECONDS);
-            p.server().close(CloseMode.graceful(ms(10)));
+            // a pending asynchronous graceful close waits on the poller: its epoll instance is made now
+            p.server().closeAsync(CloseMode.graceful(ms(10))).get(5, TimeUnit.SECONDS);
         }
         Path tmp = Files.createTempFile("teardown-warm", ".bin");
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.READ)) {

@@ -16,6 +16,10 @@ public final class LinuxLibc {
 
     public static native int accept4(int fd, byte[] addr, int[] len, int flags);
     public static native int eventfd(int initval, int flags);
+    public static native int epoll_create1(int flags);
+    /** {@code event} is the address of a {@code struct epoll_event} (see {@link Os#EPOLL_EVENT_SIZE}), or 0 for DEL. */
+    public static native int epoll_ctl(int epfd, int op, int fd, long event);
+    public static native int epoll_wait(int epfd, long events, int maxevents, int timeoutMillis);
     public static native int unshare(int flags);
     public static native int setns(int fd, int nstype);
 }

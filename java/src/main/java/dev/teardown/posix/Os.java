@@ -116,6 +116,32 @@ public final class Os {
     public static final int EFD_CLOEXEC = 0x80000;
     public static final int EFD_NONBLOCK = 0x800;
 
+    // epoll (Linux)
+    public static final int EPOLL_CLOEXEC = 0x80000;
+    public static final int EPOLL_CTL_ADD = 1;
+    public static final int EPOLL_CTL_DEL = 2;
+    public static final int EPOLL_CTL_MOD = 3;
+    public static final int EPOLLIN = 0x1;
+    public static final int EPOLLOUT = 0x4;
+    public static final int EPOLLERR = 0x8;
+    public static final int EPOLLHUP = 0x10;
+    public static final int EPOLLRDHUP = 0x2000;
+    public static final int EPOLLONESHOT = 1 << 30;
+    /** struct epoll_event is packed on x86_64 (12 bytes: events, then the 64-bit data at 4); 16 bytes elsewhere. */
+    public static final int EPOLL_EVENT_SIZE = "amd64".equals(System.getProperty("os.arch"))
+            || "x86_64".equals(System.getProperty("os.arch")) ? 12 : 16;
+    public static final int EPOLL_DATA_OFFSET = EPOLL_EVENT_SIZE == 12 ? 4 : 8;
+
+    // tcp_info.tcpi_state values (Linux)
+    public static final int TCP_ESTABLISHED = 1;
+    public static final int TCP_FIN_WAIT1 = 4;
+    public static final int TCP_FIN_WAIT2 = 5;
+    public static final int TCP_TIME_WAIT = 6;
+    public static final int TCP_CLOSE = 7;
+    public static final int TCP_CLOSE_WAIT = 8;
+    public static final int TCP_LAST_ACK = 9;
+    public static final int TCP_CLOSING = 11;
+
     // unshare (Linux)
     public static final int CLONE_NEWNET = 0x40000000;
 
