@@ -25,11 +25,11 @@ abstract class Http413 implements Scenario {
     static final long UPLOAD = 20L << 20;
     static final int GRACEFUL_TRIES = 5;
     /**
-     * curl's rate cap: a client on a 64 Mbit/s link, so the response is still in the server's send buffer when the
+     * curl's rate cap: a client on a 16 Mbit/s link, so the response is still in the server's send buffer when the
      * server closes, as for any client not on loopback (on loopback curl drains 4 MB in a few ms and the RST only
      * sometimes catches it).
      */
-    static final String CLIENT_RATE = "8M";
+    static final String CLIENT_RATE = "2M";
     static final int MIN_PLAIN_TRIES = 5;
     static final int MAX_PLAIN_TRIES = 10;
     /** Drains the whole upload if need be, as nginx's lingering close with generous limits. */

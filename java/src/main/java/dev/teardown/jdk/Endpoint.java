@@ -32,7 +32,7 @@ import java.util.function.IntUnaryOperator;
  * close at any time: then each read is also confirmed by reading the number's link again.
  */
 abstract class Endpoint {
-    /** Descriptor found per JDK object; the number of an open object never changes. */
+    /** Descriptor found by address per JDK object; the number of an open object never changes. */
     private static final Map<Object, SocketLookup.Found> FOUND = Collections.synchronizedMap(new WeakHashMap<>());
 
     final InetSocketAddress local;
@@ -133,13 +133,17 @@ abstract class Endpoint {
     final int fd() {
         if (!looked) {
             looked = true;
-            Object key = owner();
-            found = FOUND.get(key);
-            if (found == null) {
-                Integer fast = fastFd();
-                found = fast != null ? new SocketLookup.Found(fast, -1, false) : SocketLookup.find(local, remote);
-                if (found != null && isOpen()) {
-                    FOUND.put(key, found);
+            Integer fast = fastFd();
+            if (fast != null) {
+                found = new SocketLookup.Found(fast, -1, false);
+            } else {
+                Object key = owner();
+                found = FOUND.get(key);
+                if (found == null) {
+                    found = SocketLookup.find(local, remote);
+                    if (found != null && isOpen()) {
+                        FOUND.put(key, found); // a lookup by address costs a sock_diag request and a /proc/self/fd scan
+                    }
                 }
             }
             if (found == null) {
