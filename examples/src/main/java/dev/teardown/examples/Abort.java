@@ -21,7 +21,7 @@ final class Abort implements Scenario {
     @Override
     public Verdict run(Timeline t) throws Exception {
         Verdict v = new Verdict();
-        try (Conn c = Conn.open(t)) {
+        try (Conn c = Conn.open(t, name(), name(), v)) {
             CloseOutcome o = c.client.close(CloseMode.ABORT);
             t.say("client: close(ABORT) -> " + o.sent() + ": " + o.detail());
             v.check(o.sent() == CloseOutcome.Sent.RST, "the outcome says RST", o.sent());
@@ -34,6 +34,9 @@ final class Abort implements Scenario {
             }
             t.say("server: read -> " + seen);
             v.check(seen.contains("ECONNRESET"), "the server's read fails with ECONNRESET", seen);
+            int again = c.server.read(ByteBuffer.allocate(16), Duration.ofSeconds(5));
+            t.say("server: read again -> " + again + (again < 0 ? " (EOF: the reset is reported once)" : ""));
+            v.check(again == -1, "the server's next read returns EOF: ECONNRESET is reported once", again);
             c.server.close(CloseMode.RELEASE);
             Thread.sleep(200);
             t.sample();
@@ -42,6 +45,13 @@ final class Abort implements Scenario {
             t.say("ss: client side " + client + ", server side " + server);
             v.check(client.equals("GONE") && server.equals("GONE"), "ss: no socket of the pair is left, no TIME-WAIT",
                     client + "/" + server);
+            Ladder l = c.ladder(t, name(), name(), "ABORT: SO_LINGER {1,0}, then close");
+            if (l != null) {
+                long clientRst = l.packets.stream().filter(p -> p.srcPort() == c.clientPort && p.rst()).count();
+                long clientFin = l.packets.stream().filter(p -> p.srcPort() == c.clientPort && p.fin()).count();
+                v.check(clientRst == 1 && clientFin == 0, "capture: the client sent one RST and no FIN",
+                        clientRst + " RST, " + clientFin + " FIN");
+            }
         }
         return v;
     }

@@ -35,7 +35,7 @@ final class CloseWaitLeak implements Scenario {
     public Verdict run(Timeline t) throws Exception {
         Verdict v = new Verdict();
         t.say("--- 1. the leak: server hands the connection to a worker, then close(RELEASE) on its own copy");
-        try (Conn c = Conn.open(t)) {
+        try (Conn c = Conn.open(t, name(), "leak", v)) {
             ChildProcess worker = ChildProcess.builder("sleep", "60").inherit(c.server, 3).stdioToDevNull().start();
             try {
                 t.say("server: spawned worker pid " + worker.pid() + " holding the connection at fd 3");
@@ -60,6 +60,13 @@ final class CloseWaitLeak implements Scenario {
                 String owners = SocketOwners.of(inode).toString();
                 t.say("SocketOwners: " + owners);
                 v.check(owners.contains(String.valueOf(worker.pid())), "SocketOwners names the worker pid " + worker.pid(), owners);
+                Ladder l = c.ladder(t, name(), "leak", "the leak: a worker holds the server's socket after its RELEASE");
+                if (l != null) {
+                    long serverFin = l.packets.stream().filter(p -> p.srcPort() == c.serverPort && p.fin()).count();
+                    long clientFin = l.packets.stream().filter(p -> p.srcPort() == c.clientPort && p.fin()).count();
+                    v.check(clientFin == 1 && serverFin == 0, "capture: the client's FIN went out, the server sent none",
+                            clientFin + " client FIN, " + serverFin + " server FIN");
+                }
             } finally {
                 worker.kill();
                 worker.waitFor();
@@ -67,7 +74,7 @@ final class CloseWaitLeak implements Scenario {
         }
 
         t.say("--- 2. the fix: the server ends the connection with SHUTDOWN, although the worker still holds it");
-        try (Conn c = Conn.open(t)) {
+        try (Conn c = Conn.open(t, name(), "shutdown-fix", v)) {
             ChildProcess worker = ChildProcess.builder("sleep", "60").inherit(c.server, 3).stdioToDevNull().start();
             try {
                 t.say("server: spawned worker pid " + worker.pid() + " holding the connection at fd 3");
@@ -84,6 +91,11 @@ final class CloseWaitLeak implements Scenario {
                 t.say("ss: server side " + server + ", client side " + client);
                 v.check(server.equals("GONE"), "ss: the server side is closed (LAST-ACK, then gone)", server);
                 v.check(client.equals("TIME-WAIT"), "ss: the client passes into TIME-WAIT", client);
+                Ladder l = c.ladder(t, name(), "shutdown-fix", "the fix: SHUTDOWN sends the FIN although the worker holds the socket");
+                if (l != null) {
+                    long serverFin = l.packets.stream().filter(p -> p.srcPort() == c.serverPort && p.fin()).count();
+                    v.check(serverFin == 1, "capture: the server's FIN went out", serverFin + " server FIN");
+                }
             } finally {
                 worker.kill();
                 worker.waitFor();

@@ -1,14 +1,11 @@
 package dev.teardown.examples;
 
 import dev.teardown.CloseMode;
-import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -18,7 +15,7 @@ import java.util.concurrent.TimeUnit;
  * answers {@code 413} with a 4 MB body without reading the upload, then closes. A plain close with the upload
  * unread sends RST, and the kernel drops what curl had not yet received; teardown's graceful close sends FIN
  * after the whole response and drains the upload, so curl gets every byte. Observers: what curl reports, tcpdump
- * (RSTs from the server, as root) and the timeline of the kernel's table.
+ * (RSTs from the server, as root; the captures are kept in {@link Runs}) and the timeline of the kernel's table.
  */
 abstract class Http413 implements Scenario {
     static final int BODY = 4 << 20;
@@ -30,8 +27,10 @@ abstract class Http413 implements Scenario {
      * sometimes catches it).
      */
     static final String CLIENT_RATE = "2M";
+    /** The plain close's loss depends on timing (how much of the response is still unsent at the RST): at least
+     * 5 tries, more until one is lost (20 at most), so that the scenario shows the loss rather than a lucky run. */
     static final int MIN_PLAIN_TRIES = 5;
-    static final int MAX_PLAIN_TRIES = 10;
+    static final int MAX_PLAIN_TRIES = 20;
     /** Drains the whole upload if need be, as nginx's lingering close with generous limits. */
     static final CloseMode GRACEFUL = CloseMode.graceful(Duration.ofSeconds(10), 64L << 20);
 
@@ -41,6 +40,11 @@ abstract class Http413 implements Scenario {
     /** A server for one close style; each connection's close is described in {@link #closes}. */
     abstract static class Server implements AutoCloseable {
         final BlockingQueue<String> closes = new LinkedBlockingQueue<>();
+        final boolean teardown;
+
+        Server(boolean teardown) {
+            this.teardown = teardown;
+        }
 
         abstract int port();
     }
@@ -65,15 +69,18 @@ abstract class Http413 implements Scenario {
     }
 
     @Override
+    public String unavailableReason() {
+        return Tools.missing("curl");
+    }
+
+    @Override
     public Verdict run(Timeline t) throws Exception {
         Verdict v = new Verdict();
-        if (!onPath("curl")) {
-            return v.check(false, "curl is installed (./teardown tools installs it)", "no curl on PATH");
-        }
-        boolean capture = Capture.available();
+        boolean capture = Capture.unavailableReason() == null;
         t.say("curl --limit-rate " + CLIENT_RATE + " -H 'Expect:' --data-binary @" + (UPLOAD >> 20) + "MB-file: "
                 + serverName() + " answers 413 with a " + BODY + "-byte body to a " + (UPLOAD >> 20)
-                + " MB upload it never reads; observers: curl" + (capture ? ", tcpdump" : " (tcpdump needs root: " + Capture.why() + ")")
+                + " MB upload it never reads; observers: curl" + (capture ? ", tcpdump" : " (no tcpdump: "
+                + Capture.unavailableReason() + ")")
                 + " and the kernel's table");
         Path upload = Files.createTempFile("teardown-upload-", ".bin");
         try {
@@ -114,15 +121,16 @@ abstract class Http413 implements Scenario {
 
     private Try attempt(Timeline t, Server s, Path upload, int n, boolean capture) throws Exception {
         t.watch(s.port());
-        Capture cap = capture ? Capture.start(s.port()) : null;
+        Path pcap = Runs.file(name(), (s.teardown ? "graceful" : "plain") + "-" + n + ".pcap");
+        Capture cap = capture ? Capture.start(s.port(), pcap) : null;
         Process p = new ProcessBuilder("curl", "-sS", "-o", "/dev/null", "-w", "%{http_code} %{size_download}",
-                "-H", "Expect:", "--limit-rate", CLIENT_RATE, "--max-time", "30", "--data-binary", "@" + upload, "http://127.0.0.1:" + s.port() + "/upload")
-                .start();
+                "-H", "Expect:", "--limit-rate", CLIENT_RATE, "--max-time", "30", "--data-binary", "@" + upload,
+                "http://127.0.0.1:" + s.port() + "/upload").start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
         String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8).trim();
         int exit = p.waitFor();
         String close = s.closes.poll(15, TimeUnit.SECONDS);
-        int rsts = cap == null ? -1 : cap.stopAndCountRsts(s.port());
+        int rsts = cap == null ? -1 : (int) cap.stop().stream().filter(pk -> pk.srcPort() == s.port() && pk.rst()).count();
         String[] f = out.split(" ");
         int status = f.length > 0 && !f[0].isEmpty() ? Integer.parseInt(f[0]) : 0;
         long body = f.length > 1 ? Long.parseLong(f[1]) : 0;
@@ -131,79 +139,5 @@ abstract class Http413 implements Scenario {
                 err.isEmpty() ? "" : " (" + err + ")", rsts < 0 ? "" : "; tcpdump: " + rsts + " RST from the server"));
         t.say("       server: " + (close == null ? "(no close reported)" : close));
         return r;
-    }
-
-    static boolean onPath(String tool) {
-        for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
-            if (Files.isExecutable(Path.of(dir, tool))) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /** tcpdump on lo for one port, counting the RSTs the server sent. */
-    static final class Capture {
-        private final Process process;
-        private final Path file;
-
-        private Capture(Process process, Path file) {
-            this.process = process;
-            this.file = file;
-        }
-
-        static String why() {
-            if (!"root".equals(System.getProperty("user.name"))) {
-                return "running as " + System.getProperty("user.name");
-            }
-            return onPath("tcpdump") || Files.isExecutable(Path.of("/usr/sbin/tcpdump")) ? null : "no tcpdump";
-        }
-
-        static boolean available() {
-            return why() == null;
-        }
-
-        static Capture start(int port) throws IOException {
-            Path file = Files.createTempFile("teardown-413-", ".pcap");
-            Process p = new ProcessBuilder("tcpdump", "-i", "lo", "-n", "-U", "--immediate-mode", "-s", "96", "-w",
-                    file.toString(), "tcp port " + port).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-            var err = new java.io.BufferedReader(new java.io.InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8));
-            String line;
-            while ((line = err.readLine()) != null && !line.contains("listening on")) {
-                // wait until it listens
-            }
-            Thread drain = new Thread(() -> {
-                try {
-                    while (err.readLine() != null) {
-                        // discard
-                    }
-                } catch (IOException ignored) {
-                    // exited
-                }
-            }, "tcpdump-stderr");
-            drain.setDaemon(true);
-            drain.start();
-            return new Capture(p, file);
-        }
-
-        int stopAndCountRsts(int serverPort) throws Exception {
-            try {
-                Thread.sleep(300);
-                process.destroy();
-                process.waitFor(5, TimeUnit.SECONDS);
-                Process r = new ProcessBuilder("tcpdump", "-r", file.toString(), "-n", "src port " + serverPort
-                        + " and tcp[tcpflags] & tcp-rst != 0").redirectError(ProcessBuilder.Redirect.DISCARD).start();
-                List<String> lines = new ArrayList<>();
-                for (String l : new String(r.getInputStream().readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
-                    if (!l.isBlank()) {
-                        lines.add(l);
-                    }
-                }
-                r.waitFor();
-                return lines.size();
-            } finally {
-                Files.deleteIfExists(file);
-            }
-        }
     }
 }

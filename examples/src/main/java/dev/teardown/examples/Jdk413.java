@@ -39,7 +39,7 @@ final class Jdk413 extends Http413 {
     @Override
     Server start(boolean teardown) throws IOException {
         ServerSocketChannel ss = ServerSocketChannel.open().bind(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0));
-        Server s = new Server() {
+        Server s = new Server(teardown) {
             @Override
             int port() {
                 return ss.socket().getLocalPort();

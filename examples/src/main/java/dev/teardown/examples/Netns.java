@@ -85,12 +85,27 @@ final class Netns {
         });
     }
 
+    /**
+     * Runs {@code body} in a fresh namespace with {@code sysctls} set, on a timeline of its own (the sampler must
+     * live in that namespace), after saying so on {@code outer}. The caller checks {@link #unavailableReason} first.
+     */
+    static Verdict scenario(Timeline outer, Map<String, String> sysctls, Body body) throws Exception {
+        outer.say("in a fresh private network namespace" + (sysctls.isEmpty() ? "" : " with " + sysctls.toString()
+                .replace("{", "").replace("}", "").replace(", ", " ")));
+        return run(sysctls, () -> {
+            try (Timeline t = new Timeline(System.out)) {
+                return body.run(t);
+            }
+        });
+    }
+
     /** Reads a sysctl in the calling thread's namespace. */
     static String sysctl(String name) throws IOException {
         return Files.readString(Paths.get("/proc/sys/" + name.replace('.', '/'))).trim();
     }
 
-    private static void exec(String... cmd) throws IOException, InterruptedException {
+    /** Runs a command (from the calling thread, so in its namespace); fails with its output if it exits non-zero. */
+    static void exec(String... cmd) throws IOException, InterruptedException {
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (p.waitFor() != 0) {

@@ -53,7 +53,7 @@ final class Netty413 extends Http413 {
     Server start(boolean teardown) throws Exception {
         boolean epoll = Epoll.isAvailable();
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
-        Server s = new Server() {
+        Server s = new Server(teardown) {
             Channel server;
 
             @Override

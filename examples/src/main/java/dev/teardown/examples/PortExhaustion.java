@@ -5,21 +5,29 @@ import dev.teardown.CloseMode;
 import dev.teardown.SocketClosedException;
 import dev.teardown.TcpListener;
 import dev.teardown.TcpSocket;
+import java.net.BindException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
  * In a private namespace with a 200-port range and tcp_tw_reuse=0, closing first on the client side fills the
  * range with TIME_WAIT and connect() fails with EADDRNOTAVAIL; server-first close, ABORT and tcp_tw_reuse each
- * avoid it.
+ * avoid it. The client waits for the server to take each connection (a one-byte greeting, or the server's FIN)
+ * before it closes and connects again: a client that outran the accept loop would overflow the listen queue and
+ * stall a second on each dropped SYN (nstat counts ListenOverflows and TCPSynRetrans, both checked to stay 0).
  */
 final class PortExhaustion implements Scenario {
     static final String RANGE = "40000 40199";
     static final long RUN_NANOS = 1_500_000_000L;
+    private static final byte[] GREETING = {'!'};
+    /** A client port outside the range, bound explicitly. */
+    static final int OWN_PORT = 40500;
 
     @Override
     public String name() {
@@ -29,6 +37,11 @@ final class PortExhaustion implements Scenario {
     @Override
     public String summary() {
         return "client-first churn exhausts a small port range (EADDRNOTAVAIL); server-first, ABORT and tcp_tw_reuse avoid it";
+    }
+
+    @Override
+    public String unavailableReason() {
+        return Netns.unavailableReason();
     }
 
     enum Strategy { CLIENT_FIRST, SERVER_FIRST, ABORT, CLIENT_FIRST_TW_REUSE }
@@ -64,6 +77,7 @@ final class PortExhaustion implements Scenario {
             server.setDaemon(true);
             server.start();
             int ok = 0;
+            Nstat before = Nstat.read();
             AddressNotAvailableException exhausted = null;
             long start = System.nanoTime();
             ByteBuffer one = ByteBuffer.allocate(1);
@@ -75,23 +89,18 @@ final class PortExhaustion implements Scenario {
                     exhausted = e;
                     break;
                 }
-                switch (s) {
-                    case SERVER_FIRST:
-                        c.read(one.clear(), Duration.ofSeconds(2)); // wait for the server's FIN
-                        c.close(CloseMode.RELEASE);
-                        break;
-                    case ABORT:
-                        c.close(CloseMode.ABORT);
-                        break;
-                    default:
-                        c.close(CloseMode.RELEASE);
-                }
+                // SERVER_FIRST: the server's FIN (EOF); otherwise its greeting. Either way it has accepted.
+                c.read(one.clear(), Duration.ofSeconds(2));
+                c.close(s == Strategy.ABORT ? CloseMode.ABORT : CloseMode.RELEASE);
                 ok++;
             }
             double secs = (System.nanoTime() - start) / 1e9;
+            Nstat after = Nstat.read();
+            long overflows = after.since(before, "TcpExtListenOverflows");
+            long synRetrans = after.since(before, "TcpExtTCPSynRetrans");
             int tw = Ss.count("time-wait", l.localAddress().getPort());
-            String r = String.format("%d connections in %.2f s (%.0f/s), TIME-WAIT now %d, %s", ok, secs, ok / secs, tw,
-                    exhausted == null ? "no EADDRNOTAVAIL" : "EADDRNOTAVAIL");
+            String r = String.format("%d connections in %.2f s (%.0f/s), TIME-WAIT now %d, %s, %d SYN resent", ok, secs, ok / secs, tw,
+                    exhausted == null ? "no EADDRNOTAVAIL" : "EADDRNOTAVAIL", synRetrans);
             t.say(s + ": " + r);
             if (exhausted != null) {
                 t.say("  connect failed: " + exhausted.getMessage());
@@ -103,13 +112,61 @@ final class PortExhaustion implements Scenario {
                         ok + " connections, " + (exhausted == null ? "no error" : exhausted.errnoName()));
                 v.check(exhausted != null && exhausted.getMessage().contains("ip_local_port_range"),
                         "the exception says why (names the port range and TIME_WAIT)", exhausted == null ? "-" : exhausted.getMessage());
+                if (exhausted != null) {
+                    bindToTimeWaitPort(t, v, l.localAddress());
+                }
             } else {
                 v.check(exhausted == null && ok > 200, s + " sustained more connections than the range has ports, without EADDRNOTAVAIL",
                         ok + " connections");
             }
+            v.check(overflows == 0 && synRetrans == 0, s + ": nstat: no SYN dropped or resent (the client never outran the accept loop)",
+                    "ListenOverflows +" + overflows + ", TCPSynRetrans +" + synRetrans);
             l.close();
             server.join(2000);
             return r;
+        }
+    }
+
+    /**
+     * tcp_tw_reuse=0 governs only the ports connect() picks. A port bound with SO_REUSEADDR, closed first (so in
+     * TIME_WAIT), is bound and connected to the same server again at once; a port connect() picked, now in
+     * TIME_WAIT, cannot be bound even with SO_REUSEADDR (the TIME_WAIT socket lacks it). JDK Sockets: teardown's
+     * TcpSocket has no bind-before-connect.
+     */
+    private static void bindToTimeWaitPort(Timeline t, Verdict v, InetSocketAddress server) throws Exception {
+        List<Integer> picked = Ss.localPorts("time-wait", server.getPort());
+        String seen;
+        try (Socket s = new Socket()) {
+            s.setReuseAddress(true);
+            s.bind(new InetSocketAddress(server.getAddress(), picked.get(0)));
+            seen = "bound";
+        } catch (BindException e) {
+            seen = "EADDRINUSE (" + e.getMessage() + ")";
+        }
+        t.say("bind(SO_REUSEADDR) to port " + picked.get(0) + ", picked by connect() and now in TIME-WAIT: " + seen);
+        v.check(seen.startsWith("EADDRINUSE"), "bind(SO_REUSEADDR) to a port connect() picked, in TIME-WAIT, fails: that "
+                + "TIME-WAIT socket had no SO_REUSEADDR", "port " + picked.get(0) + ": " + seen);
+
+        InetSocketAddress local = new InetSocketAddress(server.getAddress(), OWN_PORT);
+        try (Socket first = new Socket()) {
+            first.setReuseAddress(true);
+            first.bind(local);
+            first.connect(server, 2000);
+            first.getInputStream().read(); // the greeting: closing with it unread would send RST, not FIN
+        }
+        String tw = Ss.await(OWN_PORT, server.getPort(), "TIME-WAIT", 2000);
+        long t0 = System.nanoTime();
+        try (Socket again = new Socket()) {
+            again.setReuseAddress(true);
+            again.bind(local);
+            again.connect(server, 2000);
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            String state = Ss.state(OWN_PORT, server.getPort());
+            t.say("port " + OWN_PORT + " bound with SO_REUSEADDR, closed first (ss: " + tw + "), bound and connected again: "
+                    + ms + " ms, ss: " + state);
+            v.check(tw.equals("TIME-WAIT") && state.equals("ESTAB") && ms < 500, "with tcp_tw_reuse=0, a port bound with SO_REUSEADDR "
+                    + "and left in TIME-WAIT is bound and connected again at once (tcp_tw_reuse governs only ports connect() picks)",
+                    "port " + OWN_PORT + " " + tw + ", then " + state + " after " + ms + " ms");
         }
     }
 
@@ -122,6 +179,7 @@ final class PortExhaustion implements Scenario {
                     c.close(CloseMode.RELEASE); // the server closes first and keeps the TIME_WAIT
                 } else {
                     try {
+                        c.write(ByteBuffer.wrap(GREETING)); // tells the client it was accepted
                         c.read(b.clear(), Duration.ofSeconds(2)); // EOF or reset from the client
                     } catch (Exception ignored) {
                         // ABORT: connection reset

@@ -8,6 +8,14 @@ interface Scenario {
     /** One line saying what it shows. */
     String summary();
 
+    /**
+     * Null when the scenario can run here, otherwise what it needs (root, a tool). Where it cannot run, the demo
+     * prints the reason and the test skips, except in CI, where the test fails.
+     */
+    default String unavailableReason() {
+        return null;
+    }
+
     /** Runs it. The verdict's checks use {@code ss} as the observer, besides teardown's own table. */
     Verdict run(Timeline t) throws Exception;
 }

@@ -4,6 +4,8 @@ import dev.teardown.inspect.TcpEntry;
 import dev.teardown.inspect.TcpTable;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -20,6 +22,7 @@ final class Timeline implements AutoCloseable {
     private final long start = System.nanoTime();
     private final Set<Integer> ports = ConcurrentHashMap.newKeySet();
     private final Map<String, String> last = new HashMap<>();
+    private final List<Sample> samples = new ArrayList<>();
     private final Thread sampler;
     private volatile boolean running = true;
 
@@ -36,6 +39,32 @@ final class Timeline implements AutoCloseable {
     void watch(int port) {
         ports.add(port);
         sample();
+    }
+
+    /**
+     * One reading of the table: wall-clock time (epoch seconds, comparable with tcpdump's) just before and just
+     * after the read, and the state of each watched connection keyed by {@link #key}.
+     */
+    record Sample(double from, double to, Map<String, String> states) {}
+
+    /** The key of the connection local port → remote port in {@link Sample#states()}. */
+    static String key(int localPort, int remotePort) {
+        return localPort + ">" + remotePort;
+    }
+
+    /** Every reading taken so far, oldest first. */
+    synchronized List<Sample> samples() {
+        return List.copyOf(samples);
+    }
+
+    static double now() {
+        Instant i = Instant.now();
+        return i.getEpochSecond() + i.getNano() / 1e9;
+    }
+
+    /** Prints a line as it is, without the elapsed time. */
+    synchronized void print(String line) {
+        out.println(line);
     }
 
     /** Prints a narration line with the elapsed time. */
@@ -64,14 +93,17 @@ final class Timeline implements AutoCloseable {
             return;
         }
         List<TcpEntry> rows;
+        double from = now();
         try {
             rows = TcpTable.snapshot();
         } catch (Exception e) {
             out.printf("%8.3fs  (table unreadable: %s)%n", elapsed(), e.getMessage());
             return;
         }
+        double to = now();
         Map<String, String> now = new HashMap<>();
         Map<String, String> shown = new HashMap<>();
+        Map<String, String> byPorts = new HashMap<>();
         for (TcpEntry e : rows) {
             if (e.local() == null || e.remote() == null) {
                 continue;
@@ -86,6 +118,7 @@ final class Timeline implements AutoCloseable {
             String timer = e.timer() == dev.teardown.inspect.TcpTimer.TIME_WAIT && e.timerExpiry() != null
                     ? "  (timer: " + e.timerExpiry().toMillis() / 1000.0 + " s left)" : "";
             now.put(key, e.state().name());
+            byPorts.put(key(e.local().getPort(), e.remote().getPort()), e.state().name());
             shown.put(key, e.state().name() + timer);
         }
         for (Map.Entry<String, String> e : now.entrySet()) {
@@ -100,6 +133,7 @@ final class Timeline implements AutoCloseable {
         }
         last.clear();
         last.putAll(now);
+        samples.add(new Sample(from, to, byPorts));
     }
 
     /** The state teardown's table shows for local → remote port, or GONE. */

@@ -29,7 +29,8 @@ final class UnreadDataRst implements Scenario {
         Verdict v = new Verdict();
         for (CloseMode mode : new CloseMode[] {CloseMode.RELEASE, CloseMode.graceful(Duration.ofSeconds(5))}) {
             t.say("--- the server answers, then closes with " + mode + " while 100 request bytes are unread");
-            try (Conn c = Conn.open(t)) {
+            String label = mode.kind() == CloseMode.Kind.GRACEFUL ? "graceful" : "release";
+            try (Conn c = Conn.open(t, name(), label, v)) {
                 c.client.setOption(TcpOption.SO_RCVBUF, 16 * 1024);
                 c.server.setOption(TcpOption.SO_SNDBUF, 512 * 1024);
                 c.client.write(ByteBuffer.wrap(new byte[200]));
@@ -61,6 +62,15 @@ final class UnreadDataRst implements Scenario {
                 CloseOutcome o = closing.get();
                 t.say("server: close(" + mode + ") -> " + o.sent() + ": " + o.detail());
                 t.say("client: received " + got + " of " + RESPONSE + " bytes, then " + end);
+                Thread.sleep(200);
+                Ladder l = c.ladder(t, name(), label, "the server closes with " + mode + " while request bytes are unread");
+                if (l != null) {
+                    long rst = l.packets.stream().filter(p -> p.srcPort() == c.serverPort && p.rst()).count();
+                    long fin = l.packets.stream().filter(p -> p.srcPort() == c.serverPort && p.fin()).count();
+                    boolean rstWanted = mode == CloseMode.RELEASE;
+                    v.check(rstWanted ? rst >= 1 && fin == 0 : rst == 0 && fin >= 1, "capture: the server's close put "
+                            + (rstWanted ? "RST and no FIN" : "FIN and no RST") + " on the wire", rst + " RST, " + fin + " FIN");
+                }
                 if (mode == CloseMode.RELEASE) {
                     v.check(o.rstSent() && o.unreadBytesDiscarded() == 100, "RELEASE with 100 unread bytes sent RST", o);
                     v.check(got < RESPONSE && end.equals("ECONNRESET"), "the client lost the response's tail to ECONNRESET",
