@@ -8,6 +8,7 @@ import java.nio.channels.ClosedChannelException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ForkJoinPool;
 
 /**
  * One asynchronous close of a non-blocking {@link SocketChannel}. RELEASE, SHUTDOWN and ABORT run on the
@@ -237,7 +238,7 @@ final class AsyncClose implements Runnable {
     private void finish(CloseOutcome.Recorder done) {
         finished = true;
         if (!ch.isRegistered()) {
-            future.complete(done.done());
+            complete(done.done());
             return;
         }
         if (loop.inLoop()) {
@@ -250,12 +251,21 @@ final class AsyncClose implements Runnable {
     /** Polls (on the loop, after its select has flushed teardown's own key) until no Selector holds the channel. */
     private void awaitRelease(CloseOutcome.Recorder done) {
         if (!ch.isRegistered()) {
-            future.complete(done.done());
+            complete(done.done());
         } else if (System.nanoTime() - start > RELEASE_WAIT_NANOS + mode.timeout().toNanos()) {
-            future.complete(done.note("the descriptor is still registered with a Selector that has not flushed the"
+            complete(done.note("the descriptor is still registered with a Selector that has not flushed the"
                     + " cancelled key: the kernel's close(2) waits for that Selector's next select()").done());
         } else {
             loop.schedule(System.nanoTime() + 200_000, () -> awaitRelease(done));
+        }
+    }
+
+    /** The caller's dependent stages must not run on (and stall) teardown's loop: complete from another thread. */
+    private void complete(CloseOutcome o) {
+        if (loop.inLoop()) {
+            ForkJoinPool.commonPool().execute(() -> future.complete(o));
+        } else {
+            future.complete(o);
         }
     }
 
@@ -266,6 +276,10 @@ final class AsyncClose implements Runnable {
         } catch (IOException suppressed) {
             failure.addSuppressed(suppressed);
         }
-        future.completeExceptionally(failure);
+        if (loop.inLoop()) {
+            ForkJoinPool.commonPool().execute(() -> future.completeExceptionally(failure));
+        } else {
+            future.completeExceptionally(failure);
+        }
     }
 }

@@ -12,7 +12,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * teardown's own selector thread for asynchronous closes of non-blocking JDK channels: it waits for a draining
  * channel to become readable, runs deadlines and the periodic send-queue checks of linger, and watches for the
- * JDK's real close. One daemon thread, started at first use; no user code runs on it.
+ * JDK's real close. One daemon thread, started at first use; no user code runs on it (futures are completed
+ * from the common pool).
  */
 final class CloseLoop implements Runnable {
     private static final class Holder {

@@ -74,6 +74,10 @@ abstract class Endpoint {
         if (socket.getChannel() != null) {
             return of(socket.getChannel());
         }
+        if (socket instanceof javax.net.ssl.SSLSocket) {
+            throw new IllegalArgumentException("an SSLSocket (" + socket + "): its shutdownOutput and raw reads are"
+                    + " not available, and a FIN or RST beneath TLS skips close_notify; close it with socket.close()");
+        }
         if (socket.isClosed()) {
             throw new SocketException("Socket is closed");
         }

@@ -36,7 +36,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p><b>Bad input.</b> null: {@link IllegalArgumentException}; an already closed channel or socket: the JDK's
  * {@link java.nio.channels.ClosedChannelException} or {@link java.net.SocketException} ("Socket is closed"),
- * nothing done; an unconnected one: {@link IllegalStateException}; a Unix-domain channel:
+ * nothing done; an unconnected one: {@link IllegalStateException}; a Unix-domain channel or an {@code SSLSocket}:
  * {@link IllegalArgumentException}; graceful or linger on a channel that a Selector still holds a valid key for:
  * {@link IllegalStateException} naming {@link #closeAsync(SelectionKey, CloseMode)}. A channel closed by its
  * owner while teardown drains it: the drain stops, the outcome's detail says so, and nothing is closed twice.

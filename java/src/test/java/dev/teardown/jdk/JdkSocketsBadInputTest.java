@@ -109,6 +109,16 @@ class JdkSocketsBadInputTest {
     }
 
     @Test
+    void anSslSocketIsRefused() throws IOException {
+        try (Socket s = javax.net.ssl.SSLSocketFactory.getDefault().createSocket()) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> JdkSockets.close(s, CloseMode.graceful(Duration.ofSeconds(1))));
+            assertTrue(e.getMessage().contains("SSLSocket"), e.getMessage());
+            assertFalse(s.isClosed());
+        }
+    }
+
+    @Test
     void aChannelWithAValidSelectionKeyMustBePassedAsItsKey() throws Exception {
         SocketChannel[] p = pair();
         try (Selector sel = Selector.open()) {
