@@ -48,7 +48,8 @@ public final class JdkSockets {
      * Ends the connection of {@code channel} with {@code mode} on the calling thread and closes the channel.
      * graceful and linger wait (a virtual thread parks, it is not pinned); a non-blocking channel is switched to
      * blocking mode for graceful, which needs it to hold no valid {@link SelectionKey}: use
-     * {@link #closeAsync(SelectionKey, CloseMode)} for a channel served by a Selector.
+     * {@link #closeAsync(SelectionKey, CloseMode)} for a channel served by a Selector. No other thread may read the
+     * channel meanwhile: the drain's timed reads would queue behind it, and the deadline could not hold.
      *
      * @throws java.nio.channels.ClosedChannelException if the channel was already closed (nothing is done)
      * @throws IllegalStateException if it is not connected, or graceful/linger meets a valid SelectionKey
