@@ -64,6 +64,10 @@ final class AsyncClose implements Runnable {
                         e.shutdownOutput(); // FIN now, after everything already written
                         c.r.finSent();
                     }
+                    if (e.isInputShutdown()) {
+                        c.finish(Closing.inputShutEarlier(e, c.r));
+                        break;
+                    }
                     c.loop.execute(c::beginDrain);
                     break;
                 case LINGER:

@@ -105,6 +105,9 @@ final class Closing {
             e.shutdownOutput();
             r.finSent();
         }
+        if (e.isInputShutdown()) {
+            return inputShutEarlier(e, r);
+        }
         long deadline = start + mode.timeout().toNanos();
         long limit = mode.maxDrainBytes();
         long drained = 0;
@@ -214,6 +217,17 @@ final class Closing {
             r.rstByUnreadInput(unread).unsentDiscarded(0);
         }
         return r;
+    }
+
+    /** graceful after the owner's shutdownInput: the JDK reads nothing more, so there is nothing to drain through. */
+    static CloseOutcome.Recorder inputShutEarlier(Endpoint e, CloseOutcome.Recorder r) throws IOException {
+        int unread = e.unread();
+        e.close();
+        if (unread > 0) {
+            r.rstByUnreadInput(unread);
+        }
+        r.note("input had been shut down (shutdownInput), so nothing could be drained through the JDK");
+        return unknown(e, r, unread < 0);
     }
 
     /** When the descriptor could not be read: the counts become -1 and the detail says why. */

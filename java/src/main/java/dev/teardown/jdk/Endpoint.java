@@ -101,6 +101,9 @@ abstract class Endpoint {
 
     abstract boolean isOutputShutdown();
 
+    /** shutdownInput was called: the JDK reads nothing more, though the kernel still queues what arrives. */
+    abstract boolean isInputShutdown();
+
     abstract void shutdownOutput() throws IOException;
 
     abstract void shutdownInput() throws IOException;
@@ -239,6 +242,11 @@ abstract class Endpoint {
         }
 
         @Override
+        boolean isInputShutdown() {
+            return ch.socket().isInputShutdown();
+        }
+
+        @Override
         void shutdownOutput() throws IOException {
             ch.shutdownOutput();
         }
@@ -326,6 +334,11 @@ abstract class Endpoint {
         @Override
         boolean isOutputShutdown() {
             return s.isOutputShutdown();
+        }
+
+        @Override
+        boolean isInputShutdown() {
+            return s.isInputShutdown();
         }
 
         @Override

@@ -182,6 +182,21 @@ class JdkSocketsBadInputTest {
         }
     }
 
+    @Test
+    void gracefulAfterTheOwnersShutdownInputSaysThereWasNothingToDrainThrough() throws Exception {
+        SocketChannel[] p = pair();
+        try {
+            p[0].shutdownInput();
+            CloseOutcome o = JdkSockets.close(p[0], CloseMode.graceful(Duration.ofSeconds(5)));
+            assertFalse(p[0].isOpen());
+            assertEquals(CloseOutcome.Sent.FIN, o.sent(), o.toString());
+            assertTrue(o.detail().contains("shutdownInput"), o.toString());
+            assertTrue(o.elapsed().toMillis() < 1000, "no drain waited: " + o);
+        } finally {
+            p[1].close();
+        }
+    }
+
     /** A number released twice would break the next socket that gets it: open one and use it. */
     private static void assertCloseFreedOnce() throws IOException {
         SocketChannel[] q = pair();
