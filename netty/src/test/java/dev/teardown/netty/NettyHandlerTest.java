@@ -121,6 +121,32 @@ class NettyHandlerTest {
     }
 
     @Test
+    void theDrainLimitEndsADrainAgainstAnEndlessSender() throws Exception {
+        try (Server s = new Server(null, new ChannelInboundHandlerAdapter())) {
+            SocketChannel peer = s.connect();
+            Channel ch = s.accepted.poll(5, TimeUnit.SECONDS);
+            Thread flood = new Thread(() -> {
+                ByteBuffer b = ByteBuffer.allocate(16 * 1024);
+                try {
+                    for (;;) {
+                        peer.write(b.clear());
+                    }
+                } catch (java.io.IOException expected) {
+                    // reset by the closer
+                }
+            });
+            flood.start();
+            CloseOutcome o = NettyTeardown.close(ch, CloseMode.graceful(Duration.ofSeconds(10), 64 * 1024)).get(10, TimeUnit.SECONDS);
+            assertTrue(o.drainLimitReached(), o.toString());
+            assertTrue(o.rstSent(), o.toString());
+            assertFalse(o.deadlineExpired(), o.toString());
+            flood.join(5000);
+            assertFalse(flood.isAlive(), "the peer's writes fail after the RST");
+            peer.close();
+        }
+    }
+
+    @Test
     void theHandlerEndsAnHttpStyleCloseGracefullyAndReportsIt() throws Exception {
         final int response = 1 << 20;
         TeardownHandler handler = new TeardownHandler(CloseMode.graceful(Duration.ofSeconds(5), 1 << 20));
