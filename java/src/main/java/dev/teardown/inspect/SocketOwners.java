@@ -129,6 +129,14 @@ public final class SocketOwners {
 
     // ---- lookups ----
 
+    /**
+     * The inodes of this process's sockets, whoever opened them (teardown, JDK channels, Netty...): the
+     * descriptors in {@code /proc/self/fd} that are sockets. Match them with {@link TcpEntry#inode()}.
+     */
+    public static Set<Long> ofThisProcess() {
+        return Collections.unmodifiableSet(OwnSockets.inodes().keySet());
+    }
+
     /** The pid of this JVM. */
     public static long selfPid() {
         return ProcessHandle.current().pid();

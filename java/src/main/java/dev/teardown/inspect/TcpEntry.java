@@ -6,6 +6,7 @@ import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.Optional;
 
 /**
  * One socket of the kernel's TCP table, as sock_diag ({@code inet_diag_msg}) or {@code /proc/net/tcp{,6}}
@@ -29,6 +30,7 @@ public final class TcpEntry {
     private final long sendQueue;
     private final long uid;
     private final long inode;
+    private final TcpInfo info;
     // Built on first use: a dump of 40,000 sockets should not allocate 160,000 address objects nobody reads.
     private InetSocketAddress local;
     private InetSocketAddress remote;
@@ -36,6 +38,14 @@ public final class TcpEntry {
     /** {@code addresses}: local then remote, network order, 8 or 32 bytes; the entry keeps the array. */
     TcpEntry(boolean ipv6, byte[] addresses, int localPort, int remotePort, TcpState state, TcpTimer timer,
             long timerMillis, int retransmits, long receiveQueue, long sendQueue, long uid, long inode) {
+        this(ipv6, addresses, localPort, remotePort, state, timer, timerMillis, retransmits, receiveQueue, sendQueue, uid,
+                inode, null);
+    }
+
+    /** As above, with the socket's tcp_info from the same dump (null: none). */
+    TcpEntry(boolean ipv6, byte[] addresses, int localPort, int remotePort, TcpState state, TcpTimer timer,
+            long timerMillis, int retransmits, long receiveQueue, long sendQueue, long uid, long inode, TcpInfo info) {
+        this.info = info;
         this.ipv6 = ipv6;
         this.addresses = addresses;
         this.localPort = localPort;
@@ -154,19 +164,64 @@ public final class TcpEntry {
         return uid;
     }
 
+    /**
+     * The socket's {@code tcp_info} as the kernel reported it in the same dump, when the table was read with
+     * {@link TcpTable#forEachWithInfo}; empty otherwise, and for time-wait and request sockets, which have none.
+     */
+    public Optional<TcpInfo> info() {
+        return Optional.ofNullable(info);
+    }
+
     /** True if this entry's local or remote port is {@code port}. */
     public boolean hasPort(int port) {
         return localPort == port || remotePort == port;
     }
 
     /** An address as ss prints it: {@code 127.0.0.1:80}, {@code [::1]:80}. */
-    static String format(InetSocketAddress a) {
-        String host = a.getAddress().getHostAddress();
-        if (a.getAddress() instanceof Inet6Address) {
-            int pct = host.indexOf('%');
-            host = "[" + (pct >= 0 ? host.substring(0, pct) : host) + "]";
+    public static String format(InetSocketAddress a) {
+        return formatHost(a.getAddress()) + ":" + a.getPort();
+    }
+
+    /**
+     * A host as ss prints it: {@code 127.0.0.1}, {@code [::1]}, {@code [2001:db8::1:0:0:1]}: IPv6 in the
+     * shortest form of RFC 5952 (the longest run of two or more zero groups, the first of equal runs, becomes
+     * {@code ::}), without a scope.
+     */
+    public static String formatHost(InetAddress address) {
+        if (!(address instanceof Inet6Address)) {
+            return address.getHostAddress();
         }
-        return host + ":" + a.getPort();
+        byte[] b = address.getAddress();
+        int[] g = new int[8];
+        for (int i = 0; i < 8; i++) {
+            g[i] = (b[2 * i] & 0xff) << 8 | (b[2 * i + 1] & 0xff);
+        }
+        int bestStart = -1;
+        int bestLen = 1;
+        for (int i = 0; i < 8; ) {
+            int j = i;
+            while (j < 8 && g[j] == 0) {
+                j++;
+            }
+            if (j - i > bestLen) {
+                bestStart = i;
+                bestLen = j - i;
+            }
+            i = j == i ? i + 1 : j;
+        }
+        StringBuilder s = new StringBuilder("[");
+        for (int i = 0; i < 8; i++) {
+            if (i == bestStart) {
+                s.append("::");
+                i += bestLen - 1;
+                continue;
+            }
+            if (s.length() > 1 && s.charAt(s.length() - 1) != ':') {
+                s.append(':');
+            }
+            s.append(Integer.toHexString(g[i]));
+        }
+        return s.append(']').toString();
     }
 
     /** Like a line of {@code ss -tanoe}: state, queues, addresses, timer, uid, inode. */

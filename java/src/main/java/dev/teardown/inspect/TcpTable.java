@@ -3,6 +3,7 @@ package dev.teardown.inspect;
 import dev.teardown.TcpException;
 import dev.teardown.posix.Os;
 import dev.teardown.posix.SockDiag;
+import dev.teardown.posix.TcpInfoLayout;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -13,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * The kernel's TCP socket table, system-wide for one network namespace, IPv4 and IPv6: what {@code ss -tan}
@@ -84,6 +86,48 @@ public final class TcpTable {
         }
     }
 
+    /**
+     * Streams the sockets in one of {@code states} to {@code each} as the kernel's dump is read, one entry at a
+     * time: nothing is collected, so memory does not grow with the table. Sockets that come and go during the
+     * read are seen or not, never twice. Returns the number of entries passed.
+     *
+     * @throws IllegalArgumentException if {@code states} is null
+     */
+    public static int forEach(Set<TcpState> states, Consumer<? super TcpEntry> each) {
+        return stream(states, 0, each);
+    }
+
+    /**
+     * As {@link #forEach}, and each entry carries the socket's {@code tcp_info} from the same dump
+     * ({@link TcpEntry#info()}: the kernel's {@code INET_DIAG_INFO}, what {@code ss -i} shows), for every socket
+     * whatever process holds it. Time-wait and request sockets have none; nor has the {@code /proc} fallback.
+     */
+    public static int forEachWithInfo(Set<TcpState> states, Consumer<? super TcpEntry> each) {
+        return stream(states, SockDiag.EXT_TCP_INFO, each);
+    }
+
+    private static int stream(Set<TcpState> states, int extensions, Consumer<? super TcpEntry> each) {
+        int mask = mask(states);
+        if (each == null) {
+            throw new IllegalArgumentException("each must not be null");
+        }
+        if (mask == 0) {
+            return 0;
+        }
+        try (SockDiag diag = SockDiag.open()) {
+            SockDiag.Sink sink = r -> {
+                if (TcpState.isKnown(r.state)) {
+                    each.accept(entry(r));
+                }
+            };
+            return diag.dump(Os.AF_INET, mask, 0, extensions, sink) + diag.dump(Os.AF_INET6, mask, 0, extensions, sink);
+        } catch (SockDiag.Failure f) {
+            List<TcpEntry> read = fallback(f, () -> ProcNetTcp.read(states, 0));
+            read.forEach(each);
+            return read.size();
+        }
+    }
+
     /** How many sockets are in each state (every state is a key, zero included). */
     public static Map<TcpState, Integer> counts() {
         return counts(ALL_STATES, 0);
@@ -123,7 +167,9 @@ public final class TcpTable {
     /**
      * The one connection from {@code local} to {@code remote}, looked up by the kernel (no dump), in the
      * calling thread's namespace. An IPv4 pair is also looked up as the v4-mapped IPv6 socket the JDK
-     * creates. Empty if the kernel has no such connection. Listeners are not found this way.
+     * creates. Empty if the kernel has no such connection. Listeners are not found this way (the kernel
+     * answers a lookup that matches no connection with the listener on the local port; that answer is
+     * discarded).
      */
     public static Optional<TcpEntry> lookup(InetSocketAddress local, InetSocketAddress remote) {
         if (local == null || remote == null || local.isUnresolved() || remote.isUnresolved()) {
@@ -138,12 +184,19 @@ public final class TcpTable {
             SockDiag.Record rec = new SockDiag.Record();
             if (l.length == 4) {
                 if (diag.lookup(Os.AF_INET, l, local.getPort(), r, remote.getPort(), rec)
-                        || diag.lookup(Os.AF_INET6, mapped(l), local.getPort(), mapped(r), remote.getPort(), rec)) {
+                        && isConnection(rec, l, local.getPort(), r, remote.getPort())) {
+                    return known(rec);
+                }
+                byte[] ml = mapped(l);
+                byte[] mr = mapped(r);
+                if (diag.lookup(Os.AF_INET6, ml, local.getPort(), mr, remote.getPort(), rec)
+                        && isConnection(rec, ml, local.getPort(), mr, remote.getPort())) {
                     return known(rec);
                 }
                 return Optional.empty();
             }
-            return diag.lookup(Os.AF_INET6, l, local.getPort(), r, remote.getPort(), rec) ? known(rec) : Optional.empty();
+            return diag.lookup(Os.AF_INET6, l, local.getPort(), r, remote.getPort(), rec)
+                    && isConnection(rec, l, local.getPort(), r, remote.getPort()) ? known(rec) : Optional.empty();
         } catch (SockDiag.Failure f) {
             return fallback(f, () -> {
                 for (TcpEntry e : ProcNetTcp.read(ALL_STATES, local.getPort())) {
@@ -193,6 +246,16 @@ public final class TcpTable {
         }
     }
 
+    /**
+     * True if the kernel's answer is the connection asked for. For a 4-tuple without a connection, the kernel's
+     * socket lookup falls back to the listener on the local port (wildcard remote), and sock_diag returns it.
+     */
+    private static boolean isConnection(SockDiag.Record rec, byte[] local, int localPort, byte[] remote, int remotePort) {
+        return rec.state != TcpState.LISTEN.kernelNumber() && rec.localPort == localPort && rec.remotePort == remotePort
+                && java.util.Arrays.equals(rec.localAddress, 0, local.length, local, 0, local.length)
+                && java.util.Arrays.equals(rec.remoteAddress, 0, remote.length, remote, 0, remote.length);
+    }
+
     private static Optional<TcpEntry> known(SockDiag.Record r) {
         return TcpState.isKnown(r.state) ? Optional.of(entry(r)) : Optional.empty();
     }
@@ -228,7 +291,8 @@ public final class TcpTable {
         byte[] addresses = new byte[2 * n];
         System.arraycopy(r.localAddress, 0, addresses, 0, n);
         System.arraycopy(r.remoteAddress, 0, addresses, n, n);
+        TcpInfo info = r.infoLength >= TcpInfoLayout.BASE_SIZE ? TcpInfo.fromBytes(r.info, r.infoLength) : null;
         return new TcpEntry(v6, addresses, r.localPort, r.remotePort, TcpState.of(r.state), TcpTimer.of(r.timer),
-                r.expiresMillis, r.retrans, r.receiveQueue, r.sendQueue, r.uid, r.inode);
+                r.expiresMillis, r.retrans, r.receiveQueue, r.sendQueue, r.uid, r.inode, info);
     }
 }

@@ -55,19 +55,24 @@ public final class TeardownJfr {
     }
 
     /**
-     * True if a recording wants {@link CloseEvent}s now. Two static reads while JFR has never been initialized
-     * in this JVM. Call it before the close to decide whether to capture the local address for the event.
+     * True if a recording wants {@link CloseEvent}s now, or a {@link CloseListeners} listener is registered.
+     * Three static reads while JFR has never been initialized in this JVM and no listener is registered. Call it
+     * before the close to decide whether to capture the local address for the event.
      */
     public static boolean closeEventsEnabled() {
-        return AVAILABLE && JfrBridge.closeEventsEnabled();
+        return CloseListeners.any() || AVAILABLE && JfrBridge.closeEventsEnabled();
     }
 
     /**
-     * Emits one {@link CloseEvent} for {@code outcome}, if a recording wants it. {@code local} and
-     * {@code remote} may be null when unknown. Never throws.
+     * Tells the {@link CloseListeners} of {@code outcome} and emits one {@link CloseEvent} for it, if a recording
+     * wants it. {@code local} and {@code remote} may be null when unknown. Never throws.
      */
     public static void closed(CloseOutcome outcome, InetSocketAddress local, InetSocketAddress remote) {
-        if (AVAILABLE && outcome != null) {
+        if (outcome == null) {
+            return;
+        }
+        CloseListeners.fire(outcome);
+        if (AVAILABLE) {
             JfrBridge.closed(outcome, local, remote);
         }
     }

@@ -13,7 +13,8 @@
  *   they imply.</li>
  * <li>{@link dev.teardown.inspect.CloseWaitWatch}: a CLOSE_WAIT watchdog over all of this process's sockets,
  *   with {@link dev.teardown.inspect.AllocationSites} naming where teardown sockets were opened.</li>
- * <li>{@link dev.teardown.inspect.TeardownJfr}: JFR events for closes and periodic socket counts.</li>
+ * <li>{@link dev.teardown.inspect.TeardownJfr}: JFR events for closes and periodic socket counts;
+ *   {@link dev.teardown.inspect.CloseListeners}: every close through teardown, for metrics.</li>
  * </ul>
  *
  * <p><b>Namespaces.</b> Table and settings reads use the network namespace of the calling thread.

@@ -34,6 +34,9 @@ public final class SockDiag implements AutoCloseable {
     static final int REQ_LEN = 56;
     static final int MSG_LEN = 72;
     static final int INET_DIAG_REQ_BYTECODE = 1;
+    static final int INET_DIAG_INFO = 2;
+    /** Extension bit for {@link #dump(int, int, int, int, Sink)}: each answer carries the socket's {@code tcp_info}. */
+    public static final int EXT_TCP_INFO = 1 << (INET_DIAG_INFO - 1);
     static final int BC_JMP = 1;
     static final int BC_S_EQ = 11;
     static final int BC_D_EQ = 12;
@@ -101,6 +104,13 @@ public final class SockDiag implements AutoCloseable {
         /** Socket inode; 0 when no descriptor refers to it (orphaned, time-wait). */
         public long inode;
         public long cookie;
+        /**
+         * The socket's {@code struct tcp_info} when the dump asked for {@link #EXT_TCP_INFO} and the kernel sent it
+         * (not for time-wait and request sockets): its first {@link #infoLength} bytes; 0 otherwise.
+         */
+        public final byte[] info = new byte[TcpInfoLayout.BUFFER_SIZE];
+        /** Bytes of {@link #info} filled for this socket; 0 when the answer carried no tcp_info. */
+        public int infoLength;
 
         /** Address length in bytes for {@link #family}. */
         public int addressLength() {
@@ -139,12 +149,21 @@ public final class SockDiag implements AutoCloseable {
      * kernel with inet_diag bytecode). Returns the number of sockets passed to {@code sink}.
      */
     public int dump(int family, int stateMask, int port, Sink sink) throws Failure {
+        return dump(family, stateMask, port, 0, sink);
+    }
+
+    /**
+     * As {@link #dump(int, int, int, Sink)}, asking the kernel for the extensions in {@code extensions}
+     * (0, or {@link #EXT_TCP_INFO}).
+     */
+    public int dump(int family, int stateMask, int port, int extensions, Sink sink) throws Failure {
         byte[] bytecode = port == 0 ? null : portBytecode(port);
         int attrLen = bytecode == null ? 0 : 4 + bytecode.length;
         int len = NLMSG_HDRLEN + REQ_LEN + attrLen;
         byte[] req = new byte[len];
         int s = header(req, len, NLM_F_REQUEST | NLM_F_DUMP);
         request(req, family, stateMask);
+        req[NLMSG_HDRLEN + 2] = (byte) extensions;
         if (bytecode != null) {
             int a = NLMSG_HDRLEN + REQ_LEN;
             putShort(req, a, attrLen);
@@ -297,7 +316,7 @@ public final class SockDiag implements AutoCloseable {
                             return count;
                         }
                     } else if (type == SOCK_DIAG_BY_FAMILY && len >= NLMSG_HDRLEN + MSG_LEN) {
-                        decode(buf, off + NLMSG_HDRLEN, r);
+                        decode(buf, off + NLMSG_HDRLEN, len - NLMSG_HDRLEN, r);
                         sink.accept(r);
                         count++;
                         if (!dump) {
@@ -310,7 +329,7 @@ public final class SockDiag implements AutoCloseable {
         }
     }
 
-    private static void decode(ByteBuffer b, int p, Record r) {
+    private static void decode(ByteBuffer b, int p, int length, Record r) {
         r.family = b.get(p) & 0xff;
         r.state = b.get(p + 1) & 0xff;
         r.timer = b.get(p + 2) & 0xff;
@@ -325,6 +344,20 @@ public final class SockDiag implements AutoCloseable {
         r.sendQueue = b.getInt(p + 60) & 0xffffffffL;
         r.uid = b.getInt(p + 64) & 0xffffffffL;
         r.inode = b.getInt(p + 68) & 0xffffffffL;
+        r.infoLength = 0;
+        // attributes (rtattr: u16 len, u16 type, payload, 4-byte aligned) follow the message
+        for (int a = MSG_LEN; a + 4 <= length; ) {
+            int alen = b.getShort(p + a) & 0xffff;
+            int type = b.getShort(p + a + 2) & 0xffff;
+            if (alen < 4 || a + alen > length) {
+                break;
+            }
+            if (type == INET_DIAG_INFO) {
+                r.infoLength = Math.min(alen - 4, r.info.length);
+                b.get(p + a + 4, r.info, 0, r.infoLength);
+            }
+            a += (alen + 3) & ~3;
+        }
     }
 
     private static void copy(Record from, Record to) {
@@ -342,6 +375,8 @@ public final class SockDiag implements AutoCloseable {
         to.uid = from.uid;
         to.inode = from.inode;
         to.cookie = from.cookie;
+        to.infoLength = from.infoLength;
+        System.arraycopy(from.info, 0, to.info, 0, from.infoLength);
     }
 
     private static void putShort(byte[] b, int off, int v) {

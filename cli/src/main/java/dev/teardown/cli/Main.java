@@ -1,0 +1,49 @@
+package dev.teardown.cli;
+
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.OutputStream;
+import java.io.OutputStreamWriter;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * The executable jar's entry point: {@code java -jar teardown-cli.jar doctor [options]}. Output is UTF-8
+ * whatever the locale; a wrong command or option prints the usage to stderr and exits 2.
+ */
+@Command(name = "teardown", mixinStandardHelpOptions = true, version = "teardown 0.1.0",
+        description = "teardown's command line. Commands: doctor.", subcommands = CommandLine.HelpCommand.class)
+public final class Main implements Runnable {
+    @Spec
+    CommandSpec spec;
+
+    private Main() {}
+
+    /** Runs the command line and exits with its status. */
+    public static void main(String[] args) {
+        System.exit(run(args, new FileOutputStream(FileDescriptor.out), new FileOutputStream(FileDescriptor.err)));
+    }
+
+    /** Runs the command line with {@code out} and {@code err}; returns the exit status. */
+    static int run(String[] args, OutputStream out, OutputStream err) {
+        PrintWriter o = new PrintWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8), true);
+        PrintWriter e = new PrintWriter(new OutputStreamWriter(err, StandardCharsets.UTF_8), true);
+        CommandLine cl = new CommandLine(new Main());
+        cl.addSubcommand("doctor", new Doctor(o));
+        cl.setOut(o).setErr(e).setExecutionExceptionHandler(Doctor.failure());
+        int status = cl.execute(args);
+        o.flush();
+        e.flush();
+        return status;
+    }
+
+    @Override
+    public void run() {
+        throw new ParameterException(spec.commandLine(), "Missing command: doctor");
+    }
+}
