@@ -113,7 +113,7 @@ final class ParkingBench {
             if (!VirtualThreads.AVAILABLE) {
                 out.println("note: this JDK has no virtual threads: echo runs on platform threads only (use a JDK 21+)");
             }
-            EchoBench e = size.equals("full") ? new EchoBench(or(clients, List.of(64, 1000)), kinds, or(rounds, 5), 2, 3, out)
+            EchoBench e = size.equals("full") ? new EchoBench(or(clients, List.of(64, 1000)), kinds, or(rounds, 5), 3, 3, out)
                     : size.equals("quick") ? new EchoBench(or(clients, List.of(64, 1000)), kinds, or(rounds, 1), 0.5, 1, out)
                     : new EchoBench(or(clients, List.of(16)), kinds, or(rounds, 1), 0.2, 0.3, out);
             String load0 = loadAverage();
