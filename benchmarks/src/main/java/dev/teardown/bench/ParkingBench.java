@@ -22,7 +22,7 @@ import java.util.concurrent.TimeUnit;
  *
  * <pre>
  * java -jar benchmarks.jar vthreads [--quick|--smoke] [echo] [scale] [churn] [--rounds N] [--clients 64,1000]
- *     [--conns 10000,100000] [--scale-impls teardown,jdk-socket] [--carriers 2] [--out DIR] [--host-netns]
+ *     [--conns 10000,100000] [--scale-impls teardown,teardown-async,jdk-socket] [--carriers 2] [--out DIR] [--host-netns]
  * </pre>
  *
  * No part named: all three. The echo and scale servers are child JVMs of this JDK (21+ for virtual threads) with
@@ -65,7 +65,7 @@ final class ParkingBench {
                 case "--host-netns": hostNetns = true; break;
                 default:
                     out.println("usage: java -jar benchmarks.jar vthreads [--quick|--smoke] [echo] [scale] [churn] [--rounds N]"
-                            + " [--clients 64,1000] [--conns 10000,100000] [--scale-impls teardown,jdk-socket] [--carriers 2]"
+                            + " [--clients 64,1000] [--conns 10000,100000] [--scale-impls teardown,teardown-async,jdk-socket] [--carriers 2]"
                             + " [--out DIR] [--host-netns]");
                     return args[i].equals("-h") || args[i].equals("--help") ? 0 : 2;
             }
@@ -134,7 +134,7 @@ final class ParkingBench {
                 List<Integer> ns = or(conns, size.equals("full") ? List.of(10_000, 100_000)
                         : size.equals("quick") ? List.of(10_000) : List.of(1000));
                 List<String> impls = or(scaleImpls, size.equals("smoke") ? List.of(EchoServer.TEARDOWN)
-                        : List.of(EchoServer.TEARDOWN, EchoServer.JDK_SOCKET));
+                        : List.of(EchoServer.TEARDOWN, ScaleServer.TEARDOWN_ASYNC, EchoServer.JDK_SOCKET));
                 StringBuilder csv = new StringBuilder();
                 StringBuilder t = new StringBuilder("Scale: idle connections, each read by a parked virtual thread\n");
                 long limit = hardNofile();

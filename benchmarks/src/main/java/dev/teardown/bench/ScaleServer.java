@@ -1,5 +1,6 @@
 package dev.teardown.bench;
 
+import dev.teardown.CloseOutcome;
 import dev.teardown.TcpListener;
 import dev.teardown.TcpSocket;
 import java.io.BufferedReader;
@@ -19,6 +20,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -30,10 +32,13 @@ import java.util.stream.Stream;
  * thread (a 16-byte heap buffer; what it reads it echoes). The connections come from an {@code echo-load --hold}
  * child over several loopback addresses. With them all parked it measures descriptors, heap (after GC) and RSS
  * per connection against a warmed-up baseline, how soon a new virtual thread runs, one echo on the last
- * connection, and the time to close them all (one thread closing each, until every reader has returned).
+ * connection, and the time to close them all (one thread closing each, or with {@code teardown-async} starting every
+ * closeAsync and joining them, until every reader has returned).
  * Usage: {@code ScaleServer IMPL N ADDRESSES ECHO_LOAD}; prints one {@code RESULT k=v ...} line.
  */
 final class ScaleServer {
+    /** teardown, closing with closeAsync (all started, then joined) instead of close. */
+    static final String TEARDOWN_ASYNC = "teardown-async";
     private static final int WARMUP_CONNS = 500;
     private static final int SPAWN_SAMPLES = 200;
 
@@ -85,9 +90,16 @@ final class ScaleServer {
         long pong = hold.ping();
 
         t0 = System.nanoTime();
+        List<CompletableFuture<CloseOutcome>> pending = new ArrayList<>();
         for (AutoCloseable c; (c = open.poll()) != null;) {
-            c.close();
+            if (impl.equals(TEARDOWN_ASYNC)) {
+                TcpSocket s = (TcpSocket) c;
+                pending.add(s.closeAsync(s.defaultCloseMode()));
+            } else {
+                c.close();
+            }
         }
+        CompletableFuture.allOf(pending.toArray(new CompletableFuture<?>[0])).join();
         double closeCallsSeconds = (System.nanoTime() - t0) / 1e9;
         awaitCount(finished, n, "readers to return after close");
         double closeAllSeconds = (System.nanoTime() - t0) / 1e9;
@@ -110,7 +122,7 @@ final class ScaleServer {
     /** Binds on all addresses (the client spreads over 127.0.0.x) and accepts in a virtual thread. */
     private void listen() throws IOException {
         InetSocketAddress any = new InetSocketAddress("0.0.0.0", 0);
-        if (impl.equals(EchoServer.TEARDOWN)) {
+        if (impl.startsWith(EchoServer.TEARDOWN)) {
             TcpListener l = TcpListener.bind(any, 4096);
             port = l.localAddress().getPort();
             VirtualThreads.start(() -> {
