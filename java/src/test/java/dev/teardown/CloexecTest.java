@@ -74,7 +74,7 @@ class CloexecTest {
             added.removeAll(eventfdsBefore);
             // none per handle: 10 handles waited, the pool's wake-up descriptors served them all
             assertEquals(List.of(), added, "new eventfds");
-            assertTrue(wakeups.size() >= dev.teardown.posix.Waker.KEEP, "the pool's eventfds: " + wakeups);
+            assertTrue(wakeups.size() >= dev.teardown.posix.Waker.PREFILL, "the pool's eventfds: " + wakeups);
             for (int fd : wakeups) {
                 assertTrue(Kernel.isCloexec(fd), "wake-up eventfd " + fd + " lacks O_CLOEXEC: flags 0"
                         + Integer.toOctalString(Kernel.fdFlags(fd)));
