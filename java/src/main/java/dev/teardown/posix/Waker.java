@@ -46,6 +46,15 @@ public final class Waker {
         return create(errOut);
     }
 
+    /** The read ends of the idle wakers in the pool now (diagnostics, and the close-on-exec test). */
+    public static java.util.List<Integer> idleDescriptors() {
+        java.util.List<Integer> out = new java.util.ArrayList<>();
+        for (Waker w : POOL) {
+            out.add(w.readFd);
+        }
+        return out;
+    }
+
     /** Returns a waker after its wait; the caller has unregistered it everywhere a closer could signal it. */
     public static void giveBack(Waker w) {
         if (IDLE.incrementAndGet() <= RETAIN_MAX) {
