@@ -1,5 +1,10 @@
 package dev.teardown.netty;
 
+import static dev.teardown.testing.WireChecks.dump;
+import static dev.teardown.testing.WireChecks.from;
+import static dev.teardown.testing.WireChecks.readAll;
+import static dev.teardown.testing.WireChecks.rsts;
+import static dev.teardown.testing.WireChecks.time;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -13,6 +18,7 @@ import dev.teardown.posix.JdkChannels;
 import dev.teardown.testing.Capture;
 import dev.teardown.testing.Capture.Segment;
 import dev.teardown.testing.NetLab;
+import dev.teardown.testing.WireChecks;
 import io.netty.buffer.Unpooled;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -21,7 +27,6 @@ import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 import java.util.zip.CRC32;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -208,53 +213,13 @@ class NettyWireTest {
         }
     }
 
-    // ---- helpers ----
-
-    static long readAll(java.nio.channels.SocketChannel ch) throws IOException {
-        ByteBuffer b = ByteBuffer.allocate(64 * 1024);
-        long n = 0;
-        for (int r; (r = ch.read(b.clear())) >= 0; ) {
-            n += r;
-        }
-        return n;
-    }
+    // ---- helpers (the shared ones are in WireChecks) ----
 
     private static void awaitRecvQ(NettyConn c, int bytes) throws InterruptedException {
-        long end = System.nanoTime() + 5_000_000_000L;
-        while (System.nanoTime() < end) {
-            if (lab.a().ss().stream().anyMatch(r -> r.localPort() == c.serverPort && r.peerPort() == c.peerPort
-                    && r.recvQ() == bytes)) {
-                return;
-            }
-            Thread.sleep(10);
-        }
-        throw new AssertionError("ss never showed " + bytes + " bytes queued at the server: " + lab.a().ss());
+        WireChecks.awaitRecvQ(lab.a(), c.serverPort, c.peerPort, bytes);
     }
 
     private static void awaitGone(NettyConn c) throws InterruptedException {
-        long end = System.nanoTime() + 5_000_000_000L;
-        String s;
-        while (!(s = lab.a().state(c.serverPort, c.peerPort)).equals("GONE")) {
-            if (System.nanoTime() > end) {
-                throw new AssertionError("ss still shows the server's side as " + s);
-            }
-            Thread.sleep(20);
-        }
-    }
-
-    static List<Segment> from(List<Segment> segs, int port, boolean rst) {
-        return segs.stream().filter(s -> s.srcPort() == port && (rst ? s.rst() : s.fin())).collect(Collectors.toList());
-    }
-
-    static List<Segment> rsts(List<Segment> segs) {
-        return segs.stream().filter(Segment::rst).collect(Collectors.toList());
-    }
-
-    static double time(Segment s) {
-        return Double.parseDouble(s.line().substring(0, s.line().indexOf(' ')));
-    }
-
-    static String dump(List<Segment> segs) {
-        return segs.stream().map(Segment::line).collect(Collectors.joining("\n  ", "\n  ", ""));
+        WireChecks.awaitGone(lab.a(), c.serverPort, c.peerPort);
     }
 }
