@@ -33,6 +33,10 @@ final class Bins {
         return nativeBin().resolve("churn").toString();
     }
 
+    static String echoLoad() {
+        return nativeBin().resolve("echo-load").toString();
+    }
+
     static String closePath() {
         return benchBin().resolve("close-path").toString();
     }

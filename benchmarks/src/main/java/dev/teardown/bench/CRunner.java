@@ -48,7 +48,7 @@ final class CRunner {
         }
     }
 
-    private static Map<String, String> result(List<String> cmd) throws IOException, InterruptedException {
+    static Map<String, String> result(List<String> cmd) throws IOException, InterruptedException {
         Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (!p.waitFor(10, TimeUnit.MINUTES)) {

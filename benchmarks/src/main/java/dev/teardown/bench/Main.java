@@ -15,6 +15,7 @@ import java.util.Arrays;
  * java -jar benchmarks.jar [quick|full|smoke] [--out DIR] [--host-netns]
  * java -jar benchmarks.jar jmh [JMH options]          plain JMH (org.openjdk.jmh.Main), e.g. -prof stack
  * java -jar benchmarks.jar timewait-load [options]     one TIME_WAIT-under-load run (see TimeWaitLoad)
+ * java -jar benchmarks.jar vthreads [options]          the parking benchmarks: echo, scale, churn (see ParkingBench)
  * </pre>
  *
  * quick (default): close-path latency and churn for the main modes, a comparison table, CSV in
@@ -29,6 +30,9 @@ public final class Main {
         if (args.length > 0 && args[0].equals("jmh")) {
             org.openjdk.jmh.Main.main(Arrays.copyOfRange(args, 1, args.length));
             return;
+        }
+        if (args.length > 0 && args[0].equals("vthreads")) {
+            System.exit(ParkingBench.main(Arrays.copyOfRange(args, 1, args.length), System.out));
         }
         if (args.length > 0 && args[0].equals("timewait-load")) {
             TimeWaitLoad.main(Arrays.copyOfRange(args, 1, args.length));
@@ -59,7 +63,8 @@ public final class Main {
                     out.println("usage: java -jar benchmarks.jar [quick|full|smoke] [--out DIR] [--host-netns]\n"
                             + "       java -jar benchmarks.jar jmh [JMH options]\n"
                             + "       java -jar benchmarks.jar timewait-load --strategy NAME --variant V --threads N"
-                            + " --seconds T [--sysctl k=v]... [--csv FILE]");
+                            + " --seconds T [--sysctl k=v]... [--csv FILE]\n"
+                            + "       java -jar benchmarks.jar vthreads [--quick|--smoke] [echo] [scale] [churn] (--help)");
                     return 0;
                 default:
                     out.println("unknown argument '" + args[i] + "' (see --help)");

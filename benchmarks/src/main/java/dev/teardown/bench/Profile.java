@@ -125,6 +125,25 @@ final class Profile {
                 p.plots = true;
                 break;
             }
+            case "exchange":
+            case "exchange-quick":
+            case "exchange-smoke": {
+                // churn with the 1-byte exchange only (the parking benchmarks, ParkingBench): teardown vs C and the channel
+                List<Variant> ch = List.of(Variant.CLIENT_FIRST, Variant.ABORT);
+                p.churn.put(Client.TEARDOWN, ch);
+                p.churn.put(Client.C, ch);
+                p.churn.put(Client.CHANNEL, ch);
+                p.exchanges.add(true);
+                boolean full = name.equals("exchange");
+                boolean smoke = name.equals("exchange-smoke");
+                p.forks = smoke ? 0 : 1;
+                p.rounds = full ? 4 : 1;
+                p.churnWarmups = smoke ? 0 : 2;
+                p.churnWarmupMs = 500;
+                p.churnIterations = smoke ? 1 : 2;
+                p.churnIterationMs = smoke ? 100 : full ? 1000 : 500;
+                break;
+            }
             default:
                 throw new IllegalArgumentException("unknown profile '" + name + "': use quick, full or smoke");
         }

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -76,6 +77,49 @@ class BenchmarkSmokeTest {
         }
         assertTrue(missing.isEmpty(), "no result from: " + missing);
         assertTrue(Files.exists(out.resolve("latency.csv")) && Files.exists(out.resolve("churn.csv")), "CSV written");
+    }
+
+    /**
+     * The parking benchmarks ({@code Main vthreads --smoke echo scale}: six tiny echo runs and 1,000 parked readers) on
+     * the JDK 21+ that {@code ./teardown test} passes as {@code teardown.jdk21.home} (or this JVM if it is 21+); skipped
+     * with the reason elsewhere. Churn with the exchange is already covered above.
+     */
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void parkingBenchmarksRun(@TempDir Path out) throws Exception {
+        String home = System.getProperty("teardown.jdk21.home", "");
+        if (home.isEmpty() && Runtime.version().feature() >= 21) {
+            home = System.getProperty("java.home");
+        }
+        Assumptions.assumeFalse(home.isEmpty() || !Files.isExecutable(Paths.get(home, "bin", "java")),
+                "the parking benchmarks need a JDK 21+ (virtual threads): run ./teardown test, or -Dteardown.jdk21.home=<jdk>");
+        String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+        List<String> cmd = new ArrayList<>(List.of(Paths.get(home, "bin", "java").toString(), "-Xmx512m"));
+        for (String prop : new String[] {"teardown.native.bin", "teardown.bench.bin"}) {
+            if (System.getProperty(prop) != null) {
+                cmd.add("-D" + prop + "=" + System.getProperty(prop));
+            }
+        }
+        cmd.addAll(List.of("-cp", cp, Main.class.getName(), "vthreads", "--smoke", "echo", "scale", "--out", out.toString()));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        StringBuilder log = new StringBuilder();
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            for (String line; (line = r.readLine()) != null;) {
+                System.out.println("[vthreads smoke] " + line);
+                log.append(line).append('\n');
+            }
+        }
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS), "driver did not exit");
+        assertEquals(0, p.exitValue(), "Main vthreads --smoke failed; its output is above");
+        List<String> missing = new ArrayList<>();
+        for (String impl : EchoBench.IMPLS) {
+            for (String threads : List.of("virtual", "platform")) {
+                expect(log.toString(), "VTHREADS ok echo " + impl + " " + threads + " clients=16", missing);
+            }
+        }
+        expect(log.toString(), "VTHREADS ok scale teardown conns=1000", missing);
+        assertTrue(missing.isEmpty(), "no result from: " + missing);
+        assertTrue(Files.exists(out.resolve("echo.csv")) && Files.exists(out.resolve("scale.csv")), "CSV written");
     }
 
     private static void expect(String text, String line, List<String> missing) {

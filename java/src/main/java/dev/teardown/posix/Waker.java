@@ -2,18 +2,22 @@ package dev.teardown.posix;
 
 /**
  * A wake-up descriptor that a platform thread polls beside the socket it waits on, and that a closing
- * thread signals: an eventfd on Linux (a pipe on macOS). Borrowed for one wait and given back, from a
- * pool that keeps {@link #KEEP} of them (made together on first use, so the process's descriptor count
- * stays constant); more are made while more platform threads wait at once and closed when given back.
- * Never one per socket. Close-on-exec and non-blocking. Virtual threads never use one: they park.
+ * thread signals: an eventfd on Linux (a pipe on macOS). Borrowed for one wait and given back to a pool,
+ * never one per socket. The pool starts with {@link #PREFILL} (made together on first use) and keeps every
+ * waker given back, up to {@link #RETAIN_MAX}: it holds as many as platform threads have ever waited at
+ * once, so a busy server never makes one per wait, and the process's descriptor count only grows when more
+ * platform threads wait at once than ever before. Close-on-exec and non-blocking. Virtual threads never use
+ * one: they park.
  *
  * <p>Whoever signals a waker must do so while the waiter is still registered with it (under the lock that
  * guards the registration), and the waiter unregisters before {@link #giveBack}: a waker given back may be
  * closed, and its number may then name someone else's file.
  */
 public final class Waker {
-    /** Idle wakers kept in the pool. */
-    public static final int KEEP = 8;
+    /** Wakers made on first use. */
+    public static final int PREFILL = 16;
+    /** Idle wakers the pool keeps at most; beyond it a waker given back is closed. */
+    public static final int RETAIN_MAX = 4096;
 
     /** The end to poll for POLLIN. */
     public final int readFd;
@@ -42,9 +46,18 @@ public final class Waker {
         return create(errOut);
     }
 
+    /** The read ends of the idle wakers in the pool now (diagnostics, and the close-on-exec test). */
+    public static java.util.List<Integer> idleDescriptors() {
+        java.util.List<Integer> out = new java.util.ArrayList<>();
+        for (Waker w : POOL) {
+            out.add(w.readFd);
+        }
+        return out;
+    }
+
     /** Returns a waker after its wait; the caller has unregistered it everywhere a closer could signal it. */
     public static void giveBack(Waker w) {
-        if (IDLE.incrementAndGet() <= KEEP) {
+        if (IDLE.incrementAndGet() <= RETAIN_MAX) {
             POOL.offer(w);
         } else {
             IDLE.decrementAndGet();
@@ -57,7 +70,7 @@ public final class Waker {
             return;
         }
         int[] err = new int[1];
-        for (int i = 0; i < KEEP; i++) {
+        for (int i = 0; i < PREFILL; i++) {
             Waker w = create(err);
             if (w == null) {
                 break;

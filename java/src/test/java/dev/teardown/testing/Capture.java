@@ -41,11 +41,21 @@ public final class Capture implements AutoCloseable {
      * ring block fills or its 1 s timeout fires, so a capture stopped sooner would record nothing.
      */
     public static Capture start(int port) throws IOException {
+        return start(null, "lo", port);
+    }
+
+    /** As {@link #start(int)}, on interface {@code iface} inside the named network namespace (null: this one). */
+    public static Capture start(String netns, String iface, int port) throws IOException {
         Requirements.requireRoot("packet capture");
         Requirements.requireCommand("tcpdump");
         Path file = Files.createTempFile("teardown-", ".pcap");
-        Process p = new ProcessBuilder("tcpdump", "-i", "lo", "-n", "-U", "--immediate-mode", "-s", "128", "-w", file.toString(),
-                "tcp port " + port).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        List<String> cmd = new ArrayList<>();
+        if (netns != null) {
+            cmd.addAll(List.of("ip", "netns", "exec", netns));
+        }
+        cmd.addAll(List.of("tcpdump", "-i", iface, "-n", "-U", "--immediate-mode", "-s", "128", "-w", file.toString(),
+                "tcp port " + port));
+        Process p = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         BufferedReader err = new BufferedReader(new InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8));
         String line;
         while ((line = err.readLine()) != null) {
