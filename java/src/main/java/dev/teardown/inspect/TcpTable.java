@@ -1,5 +1,6 @@
 package dev.teardown.inspect;
 
+import dev.teardown.TcpState;
 import dev.teardown.TcpException;
 import dev.teardown.posix.Os;
 import dev.teardown.posix.SockDiag;

@@ -1,4 +1,4 @@
-package dev.teardown.inspect;
+package dev.teardown;
 
 import dev.teardown.posix.JdkChannels;
 
@@ -7,8 +7,6 @@ import static dev.teardown.posix.TcpInfoLayout.u32;
 import static dev.teardown.posix.TcpInfoLayout.u64;
 import static dev.teardown.posix.TcpInfoLayout.u8;
 
-import dev.teardown.SocketClosedException;
-import dev.teardown.TcpException;
 import dev.teardown.posix.Errno;
 import dev.teardown.posix.Libc;
 import dev.teardown.posix.Os;
