@@ -14,6 +14,12 @@ final class CloseHook {
         return Libc.close(fd);
     }
 
+    /** As {@link #close(int)}, errno not kept (see {@link Libc#closeNoErrno}). */
+    static void closeQuietly(int fd) {
+        CLOSES.incrementAndGet();
+        Libc.closeNoErrno(fd);
+    }
+
     /** How many close(2) calls teardown has made on descriptors it owned. */
     static long count() {
         return CLOSES.get();

@@ -1,8 +1,7 @@
 package dev.teardown;
 
-import dev.teardown.inspect.AllocationSites;
-import dev.teardown.inspect.SocketOwners;
-import dev.teardown.inspect.TeardownJfr;
+import dev.teardown.internal.SocketSites;
+import dev.teardown.internal.CloseObserver;
 import dev.teardown.posix.Buffers;
 import dev.teardown.posix.Errno;
 import dev.teardown.posix.Libc;
@@ -58,10 +57,35 @@ final class Closer {
         this.mode = mode;
         this.remote = remote;
         this.rec = CloseOutcome.record(mode, startNanos);
-        this.jfr = TeardownJfr.closeEventsEnabled(); // a volatile read unless a recording is on
+        this.jfr = CloseObserver.get().closeEventsEnabled(); // a volatile read unless a recording is on
         this.jfrLocal = jfr ? localAddress(d.fd) : null;
         this.deadline = mode.kind() == CloseMode.Kind.GRACEFUL || mode.kind() == CloseMode.Kind.LINGER
                 ? Deadline.after(startNanos, mode.timeoutNanos()) : Deadline.NONE;
+    }
+
+    /**
+     * The fast path of RELEASE, SHUTDOWN and ABORT ({@link TcpSocket#closeFast}): the mode's system calls and no
+     * others, no outcome, nothing allocated. RELEASE: close(2). SHUTDOWN: shutdown(SHUT_RDWR), close(2). ABORT:
+     * setsockopt(SO_LINGER {1, 0}), close(2). No FIONREAD (unread input still turns FIN into RST, unreported), no
+     * fcntl(F_GETFD) foreign-holder check, no JFR event. The caller has claimed the close.
+     */
+    static void closeFast(Descriptor d, SharedSocket shared, CloseMode.Kind kind) {
+        if (kind == CloseMode.Kind.SHUTDOWN) {
+            Libc.shutdownNoErrno(d.fd, Os.SHUT_RDWR); // ENOTCONN: the kernel already ended it; nothing to report
+            shared.outputShutdown = true;
+            shared.inputShutdown = true;
+        } else if (kind == CloseMode.Kind.ABORT) {
+            if (Libc.setsockoptNoErrno(d.fd, Os.SOL_SOCKET, Os.SO_LINGER, Buffers.LINGER_ZERO, 8) == 0) {
+                shared.lingerZero = true;
+            }
+        }
+        synchronized (shared) {
+            if (SocketSites.isEnabled() && shared.othersAlive() == 0) {
+                SocketSites.forget(d.fd);
+            }
+            d.closeFdQuietly(); // an error of close(2) has nobody to be told: the number is released either way
+            shared.references.decrementAndGet();
+        }
     }
 
     /** Runs the whole sequence on this thread; waits park (virtual threads) or poll (platform threads). */
@@ -131,8 +155,8 @@ final class Closer {
         long inode = 0;
         InetSocketAddress local = null;
         if (remote != null && shared.references.get() == 1
-                && (AllocationSites.isEnabled() || (FOREIGN_HOLDER_CHECK && !closeOnExec(d.fd)))) {
-            inode = SocketOwners.inodeOf(d.fd).orElse(0);
+                && (SocketSites.isEnabled() || (FOREIGN_HOLDER_CHECK && !closeOnExec(d.fd)))) {
+            inode = SocketSites.inodeOf(d.fd).orElse(0);
             local = localAddress(d.fd);
         }
         boolean finEarlier = shared.outputShutdown;
@@ -141,7 +165,7 @@ final class Closer {
         if (left == 0) {
             if (inode > 0) {
                 // after close(2), outside the exclusive section: a /proc scan
-                Optional<String> held = SocketOwners.stillHeldAfterClose(inode, local, remote);
+                Optional<String> held = CloseObserver.get().stillHeldAfterClose(inode, local, remote);
                 if (held.isPresent()) {
                     rec.heldBy(held.get());
                     done();
@@ -193,10 +217,7 @@ final class Closer {
     /** SO_LINGER {1,0}, then the last close: RST, with what it dropped; {@code rec} already says why. */
     private void abort(CloseOutcome.Recorder why) {
         boolean finEarlier = shared.outputShutdown;
-        int rc;
-        try (Buffers.Cell linger = Buffers.cell()) {
-            rc = Libc.setsockopt(d.fd, Os.SOL_SOCKET, Os.SO_LINGER, linger.putInts(1, 0), 8);
-        }
+        int rc = Libc.setsockopt(d.fd, Os.SOL_SOCKET, Os.SO_LINGER, Buffers.LINGER_ZERO, 8);
         if (rc < 0) {
             // No RST then: close(2) sends FIN (or RST for unread input). Say so rather than report an RST.
             int e = Libc.errno();
@@ -411,7 +432,7 @@ final class Closer {
         synchronized (shared) {
             left = shared.othersAlive();
             if (left == 0) {
-                AllocationSites.forget(d.fd); // nothing to do unless allocation tracking is on
+                SocketSites.forget(d.fd); // nothing to do unless allocation tracking is on
                 if ((what & UNREAD) != 0) {
                     unread = Math.max(0, ioctlInt(d.fd, Os.FIONREAD));
                 }
@@ -438,7 +459,7 @@ final class Closer {
     private void done() {
         outcome = rec.done();
         if (jfr) {
-            TeardownJfr.closed(outcome, jfrLocal, remote);
+            CloseObserver.get().closed(outcome, jfrLocal, remote);
         }
     }
 

@@ -297,6 +297,19 @@ final class Descriptor {
      * Returns 0 or the errno.
      */
     int closeFd() {
+        deregister();
+        // Never retried on EINTR: on Linux the number is already free and may belong to another file.
+        int rc = CloseHook.close(fd);
+        return rc == 0 ? 0 : Libc.errno();
+    }
+
+    /** As {@link #closeFd()} for a caller that reports nothing (the fast close): errno is not kept. */
+    void closeFdQuietly() {
+        deregister();
+        CloseHook.closeQuietly(fd);
+    }
+
+    private void deregister() {
         if (released) {
             throw new IllegalStateException(what + " fd " + fd + " released twice");
         }
@@ -308,9 +321,6 @@ final class Descriptor {
         if ((a & ARMED_OUTPUT) != 0) {
             Poller.output().deregister(fd);
         }
-        // Never retried on EINTR: on Linux the number is already free and may belong to another file.
-        int rc = CloseHook.close(fd);
-        return rc == 0 ? 0 : Libc.errno();
     }
 
     @Override

@@ -1,7 +1,6 @@
 package dev.teardown;
 
-import dev.teardown.inspect.AllocationSites;
-import dev.teardown.inspect.SocketOwners;
+import dev.teardown.internal.SocketSites;
 import java.lang.ref.Cleaner;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -56,10 +55,10 @@ public final class SafetyNet {
             }
             // Either never closed, or an asynchronous close whose executor accepted the task and never ran it.
             String site = "";
-            if (AllocationSites.isEnabled()) {
-                java.util.OptionalLong ino = SocketOwners.inodeOf(d.fd);
+            if (SocketSites.isEnabled()) {
+                java.util.OptionalLong ino = SocketSites.inodeOf(d.fd);
                 if (ino.isPresent()) {
-                    site = AllocationSites.siteOf(ino.getAsLong()).map(t -> {
+                    site = SocketSites.siteOf(ino.getAsLong()).map(t -> {
                         java.io.StringWriter w = new java.io.StringWriter();
                         t.printStackTrace(new java.io.PrintWriter(w));
                         return "\nallocated at: " + w;

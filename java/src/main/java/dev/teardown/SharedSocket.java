@@ -76,7 +76,11 @@ final class SharedSocket {
             return paren > 0 && paren + 2 < stat.length() && stat.charAt(paren + 2) == 'Z';
         } catch (NoSuchFileException e) {
             return true;
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException e) {
+            // A child reaped while its stat is read fails the read with ESRCH ("No such process"), not
+            // NoSuchFileException: it has exited if its /proc entry is gone.
+            return !Files.exists(Paths.get("/proc/" + pid));
+        } catch (RuntimeException e) {
             return false;
         }
     }

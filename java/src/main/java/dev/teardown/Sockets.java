@@ -2,12 +2,28 @@ package dev.teardown;
 
 import dev.teardown.posix.Libc;
 import dev.teardown.posix.Os;
+import dev.teardown.posix.PeerPoll;
 import dev.teardown.posix.Sockaddr;
 import java.net.InetSocketAddress;
 
 /** Socket creation and the option and name calls shared by {@link TcpSocket} and {@link TcpListener}. */
 final class Sockets {
     private Sockets() {}
+
+    /**
+     * True if the peer has sent FIN or reset the connection (poll with POLLRDHUP); the caller holds a use of
+     * {@code fd}. Linux only.
+     */
+    static boolean isPeerClosed(int fd) throws TcpException {
+        if (Os.POLLRDHUP == 0) {
+            throw new UnsupportedOperationException("POLLRDHUP is Linux-only; this is " + Os.KIND);
+        }
+        int r = PeerPoll.revents(fd);
+        if (r < 0) {
+            throw TcpException.of("poll(POLLRDHUP)", -r);
+        }
+        return PeerPoll.peerClosed(r);
+    }
 
     /** A new close-on-exec TCP socket of {@code family}. */
     static int open(int family, String context) throws TcpException {

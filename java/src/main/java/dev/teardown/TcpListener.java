@@ -1,6 +1,6 @@
 package dev.teardown;
 
-import dev.teardown.inspect.AllocationSites;
+import dev.teardown.internal.SocketSites;
 import dev.teardown.posix.Errno;
 import dev.teardown.posix.Libc;
 import dev.teardown.posix.LinuxLibc;
@@ -194,7 +194,7 @@ public final class TcpListener implements AutoCloseable {
                     throw TcpException.of("accepted socket set-up on " + local, Libc.errno());
                 }
             }
-            AllocationSites.record(cfd);
+            SocketSites.record(cfd);
             return new TcpSocket(new Descriptor(cfd, "socket"), new SharedSocket(), Sockaddr.decode(sa, len), acceptedMode);
         } catch (TcpException | RuntimeException | Error e) {
             Sockets.closeRaw(cfd); // no handle was made: nobody else can close it

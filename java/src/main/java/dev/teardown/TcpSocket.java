@@ -1,9 +1,7 @@
 package dev.teardown;
 
-import dev.teardown.inspect.AllocationSites;
-import dev.teardown.inspect.PeerCheck;
-import dev.teardown.inspect.TcpInfo;
-import dev.teardown.inspect.TcpState;
+import dev.teardown.internal.SocketSites;
+import dev.teardown.internal.SocketAccess;
 import dev.teardown.posix.Buffers;
 import dev.teardown.posix.Errno;
 import dev.teardown.posix.Libc;
@@ -37,20 +35,21 @@ import java.util.concurrent.Executor;
  */
 public final class TcpSocket implements AutoCloseable {
     static {
-        dev.teardown.spawn.Handles.install(new dev.teardown.spawn.Handles.Access() {
+        // The spawn package's way to a socket's descriptor, without the core importing spawn.
+        SocketAccess.install(new SocketAccess.Access() {
             @Override
-            public int acquire(TcpSocket s, String call) throws TcpException {
-                return s.d.acquire(call).fd();
+            public int acquire(Object s, String call) throws TcpException {
+                return ((TcpSocket) s).d.acquire(call).fd();
             }
 
             @Override
-            public void release(TcpSocket s) {
-                s.d.use().close();
+            public void release(Object s) {
+                ((TcpSocket) s).d.use().close();
             }
 
             @Override
-            public Runnable childStarted(TcpSocket s, long pid) {
-                SharedSocket shared = s.shared;
+            public Runnable childStarted(Object s, long pid) {
+                SharedSocket shared = ((TcpSocket) s).shared;
                 shared.childStarted(pid);
                 return () -> shared.childExited(pid);
             }
@@ -102,7 +101,7 @@ public final class TcpSocket implements AutoCloseable {
         Os.requireSupported();
         int fd = Sockets.open(Sockaddr.family(remote.getAddress()), "connect to ", remote);
         Descriptor d = new Descriptor(fd, "socket");
-        AllocationSites.record(fd);
+        SocketSites.record(fd);
         TcpSocket s = new TcpSocket(d, new SharedSocket(), remote, CloseMode.RELEASE);
         boolean ok = false;
         try {
@@ -408,7 +407,7 @@ public final class TcpSocket implements AutoCloseable {
      * finish reading and close.
      */
     public boolean isPeerClosed() throws TcpException {
-        return onFd("isPeerClosed", PeerCheck::isPeerClosed);
+        return onFd("isPeerClosed", Sockets::isPeerClosed);
     }
 
     /** A read-only query on the descriptor. */
@@ -484,6 +483,33 @@ public final class TcpSocket implements AutoCloseable {
         CloseOutcome o = Closer.close(d, shared, mode, start, remote);
         cleanable.clean(); // deregisters: the action sees the handle closed and does nothing
         return o;
+    }
+
+    /**
+     * Closes this handle with {@code mode}'s system calls and nothing else, for callers who do not need the
+     * {@link CloseOutcome}: RELEASE makes close(2); SHUTDOWN shutdown(SHUT_RDWR) then close(2) (FIN now, whoever else
+     * holds the socket); ABORT setsockopt(SO_LINGER {1, 0}) then close(2) (RST, unsent data dropped). What it leaves
+     * out, compared with {@link #close(CloseMode)}: the FIONREAD that reports unread input the close discards (the
+     * kernel still answers unread input with RST instead of FIN; nobody is told), the fcntl(F_GETFD) that notices
+     * a descriptor someone stripped of close-on-exec (a child holding the socket then keeps it open, unreported),
+     * and the JFR close event. Waiting calls are woken as by {@link #close(CloseMode)}; a failing system call is
+     * not reported; close(2) runs exactly once. Allocates nothing. Closing a closed handle does nothing.
+     *
+     * @throws IllegalArgumentException for graceful and linger modes, which wait and report: use
+     *     {@link #close(CloseMode)}
+     */
+    public void closeFast(CloseMode mode) {
+        Args.notNull("mode", mode);
+        CloseMode.Kind kind = mode.kind();
+        if (kind == CloseMode.Kind.GRACEFUL || kind == CloseMode.Kind.LINGER) {
+            throw new IllegalArgumentException("closeFast takes RELEASE, SHUTDOWN or ABORT, not " + mode
+                    + ": graceful and linger wait and report, use close(mode)");
+        }
+        if (!d.enterClose()) {
+            return;
+        }
+        Closer.closeFast(d, shared, kind);
+        cleanable.clean(); // deregisters: the action sees the handle closed and does nothing
     }
 
     /**

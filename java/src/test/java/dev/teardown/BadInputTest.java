@@ -13,8 +13,6 @@ import dev.teardown.Net.Pair;
 import dev.teardown.inspect.CloseWaitWatch;
 import dev.teardown.inspect.PeerCheck;
 import dev.teardown.inspect.SocketOwners;
-import dev.teardown.inspect.TcpInfo;
-import dev.teardown.inspect.TcpState;
 import dev.teardown.testing.TestLibc;
 import dev.teardown.posix.Libc;
 import dev.teardown.posix.Os;

@@ -10,8 +10,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.teardown.CloseOutcome.Sent;
 import dev.teardown.Transfer.Payload;
 import dev.teardown.Transfer.Received;
-import dev.teardown.inspect.TcpInfo;
-import dev.teardown.inspect.TcpState;
 import dev.teardown.spawn.ChildProcess;
 import dev.teardown.testing.Kernel;
 import dev.teardown.testing.NetLab;

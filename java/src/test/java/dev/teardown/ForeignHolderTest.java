@@ -3,7 +3,6 @@ package dev.teardown;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.teardown.inspect.SocketOwners;
-import dev.teardown.inspect.TcpState;
 import dev.teardown.posix.Libc;
 import dev.teardown.posix.Os;
 import dev.teardown.testing.ForeignSpawn;

@@ -3,7 +3,6 @@ package dev.teardown;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.teardown.inspect.TcpState;
 import dev.teardown.inspect.TcpTable;
 import dev.teardown.testing.Kernel;
 import dev.teardown.testing.NetLab;

@@ -208,7 +208,7 @@ final class Net {
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         while (System.nanoTime() < end) {
             StackTraceElement[] st = t.getStackTrace();
-            if (st.length > 0 && st[0].getClassName().equals("dev.teardown.posix.Libc") && st[0].getMethodName().equals("poll")) {
+            if (inPoll(st)) {
                 return;
             }
             if (!t.isAlive()) {
@@ -217,6 +217,23 @@ final class Net {
             sleepMillis(5);
         }
         fail(t.getName() + " never blocked in poll; it is at " + stack(t));
+    }
+
+    /**
+     * The top of the stack is the binding's poll: JNA's native method itself, or FFM's poll with only the JDK's
+     * downcall frames above it.
+     */
+    private static boolean inPoll(StackTraceElement[] st) {
+        for (StackTraceElement e : st) {
+            String c = e.getClassName();
+            if (c.startsWith("dev.teardown.")) {
+                return c.matches("dev\\.teardown\\.posix\\.(Jna|Ffm)?Libc") && e.getMethodName().equals("poll");
+            }
+            if (!c.startsWith("java.lang.invoke.") && !c.startsWith("jdk.internal.")) {
+                return false;
+            }
+        }
+        return false;
     }
 
     static String stack(Thread t) {

@@ -6,7 +6,6 @@ import static dev.teardown.Net.ms;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import dev.teardown.inspect.TcpInfo;
 import dev.teardown.posix.Errno;
 import dev.teardown.spawn.UseCount;
 import dev.teardown.testing.Kernel;

@@ -29,6 +29,9 @@ abstract class Client {
     static final String CHANNEL = "jdk-channel";
     static final String SOCKET = "jdk-socket";
     static final String C = "c";
+    static final String TEARDOWN_FAST = "teardown-fast";
+    static final String FLOOR = "floor";
+    static final String FLOOR_FAST = "floor-nofionread";
 
     static Client create(String name) {
         switch (name) {
@@ -38,6 +41,12 @@ abstract class Client {
                 return new Channel();
             case SOCKET:
                 return new Plain();
+            case TEARDOWN_FAST:
+                return new TeardownFast();
+            case FLOOR:
+                return new Floor(true);
+            case FLOOR_FAST:
+                return new Floor(false);
             default:
                 throw new IllegalArgumentException("unknown client '" + name + "'");
         }

@@ -1,6 +1,6 @@
 package dev.teardown.bench;
 
-import dev.teardown.inspect.TcpState;
+import dev.teardown.TcpState;
 import dev.teardown.inspect.TcpTable;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -4,7 +4,7 @@ import dev.teardown.cli.Census.CloseWaitGroup;
 import dev.teardown.cli.Census.Destination;
 import dev.teardown.cli.Census.Listener;
 import dev.teardown.cli.OwnerScan.Owner;
-import dev.teardown.inspect.TcpState;
+import dev.teardown.TcpState;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;

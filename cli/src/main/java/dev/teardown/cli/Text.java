@@ -5,7 +5,7 @@ import dev.teardown.cli.Census.Destination;
 import dev.teardown.cli.Census.Listener;
 import dev.teardown.cli.Census.Unacked;
 import dev.teardown.cli.OwnerScan.Owner;
-import dev.teardown.inspect.TcpState;
+import dev.teardown.TcpState;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;

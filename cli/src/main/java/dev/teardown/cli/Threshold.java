@@ -1,6 +1,6 @@
 package dev.teardown.cli;
 
-import dev.teardown.inspect.TcpState;
+import dev.teardown.TcpState;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;

@@ -50,6 +50,7 @@ final class Linger implements Scenario {
             long now = -1;
             long end = System.nanoTime() + 10_000_000_000L;
             do {
+                // the writer first allocates its 64 MiB buffer (a few hundred ms): wait for a queue that stopped growing
                 before = now;
                 Thread.sleep(100);
                 now = Timeline.sendQueue(c.serverPort, c.clientPort);

@@ -1,7 +1,8 @@
 package dev.teardown.examples;
 
-import dev.teardown.posix.LinuxLibc;
-import dev.teardown.posix.Libc;
+import com.sun.jna.Native;
+import com.sun.jna.NativeLibrary;
+import com.sun.jna.Platform;
 import dev.teardown.posix.Errno;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -23,6 +24,17 @@ final class Netns {
 
     static final int CLONE_NEWNET = 0x40000000;
 
+    /** unshare(2), JNA direct-mapped: only the examples enter namespaces, so teardown's binding does not carry it. */
+    static final class Unshare {
+        private Unshare() {}
+
+        static {
+            Native.register(Unshare.class, NativeLibrary.getInstance(Platform.C_LIBRARY_NAME));
+        }
+
+        static native int unshare(int flags);
+    }
+
     /** Null when a namespace can be made here, otherwise the reason it cannot. */
     static String unavailableReason() {
         if (!"root".equals(System.getProperty("user.name"))) {
@@ -34,8 +46,8 @@ final class Netns {
     /** Runs {@code body} on a new thread inside a fresh network namespace with lo up and {@code sysctls} set. */
     static <T> T run(Map<String, String> sysctls, Callable<T> body) throws Exception {
         FutureTask<T> task = new FutureTask<>(() -> {
-            if (LinuxLibc.unshare(CLONE_NEWNET) != 0) {
-                int e = Libc.errno();
+            if (Unshare.unshare(CLONE_NEWNET) != 0) {
+                int e = Native.getLastError();
                 throw new IOException("unshare(CLONE_NEWNET): " + Errno.name(e) + " (" + Errno.describe(e) + ")");
             }
             exec("ip", "link", "set", "lo", "up");

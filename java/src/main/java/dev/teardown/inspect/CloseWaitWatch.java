@@ -1,5 +1,6 @@
 package dev.teardown.inspect;
 
+import dev.teardown.TcpState;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

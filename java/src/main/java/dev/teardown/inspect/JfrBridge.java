@@ -1,5 +1,6 @@
 package dev.teardown.inspect;
 
+import dev.teardown.TcpState;
 import dev.teardown.CloseOutcome;
 import java.net.InetSocketAddress;
 import java.util.List;

@@ -1,10 +1,11 @@
 package dev.teardown.inspect;
 
+import dev.teardown.TcpInfo;
 import dev.teardown.posix.JdkChannels;
 
 import dev.teardown.TcpException;
 import dev.teardown.posix.Errno;
-import dev.teardown.posix.Libc;
+import dev.teardown.posix.PeerPoll;
 import dev.teardown.posix.Os;
 import java.nio.channels.SocketChannel;
 
@@ -30,31 +31,16 @@ public final class PeerCheck {
         if (Os.POLLRDHUP == 0) {
             throw new UnsupportedOperationException("POLLRDHUP is Linux-only; this is " + Os.KIND);
         }
-        if (fd < 0) {
-            throw TcpException.of("poll(POLLRDHUP) fd " + fd, Errno.EBADF); // poll(2) would ignore it silently
+        int r = PeerPoll.revents(fd);
+        if (r < 0) {
+            throw TcpException.of(fd < 0 ? "poll(POLLRDHUP) fd " + fd : "poll(POLLRDHUP)", -r);
         }
-        int[] pfd = {fd, Os.POLLRDHUP & 0xffff};
-        for (;;) {
-            int r = Libc.poll(pfd, 1, 0);
-            if (r >= 0) {
-                break;
-            }
-            int e = Libc.errno();
-            if (e != Errno.EINTR) {
-                throw TcpException.of("poll(POLLRDHUP)", e);
-            }
-            pfd[1] = Os.POLLRDHUP & 0xffff;
-        }
-        int revents = pfd[1] >>> 16;
-        if ((revents & Os.POLLNVAL) != 0) {
-            throw TcpException.of("poll(POLLRDHUP)", Errno.EBADF);
-        }
-        return (revents & (Os.POLLRDHUP | Os.POLLHUP)) != 0;
+        return PeerPoll.peerClosed(r);
     }
 
     /**
      * As {@link #isPeerClosed(int)} for a JDK channel. Needs the JVM option
-     * {@code --add-opens java.base/sun.nio.ch=ALL-UNNAMED} (see {@link TcpInfo#of(SocketChannel)}).
+     * {@code --add-opens java.base/sun.nio.ch=ALL-UNNAMED} (see {@link dev.teardown.TcpInfo#of(SocketChannel)}).
      *
      * @throws IllegalStateException naming the option when the JVM lacks it
      */

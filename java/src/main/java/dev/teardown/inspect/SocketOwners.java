@@ -1,5 +1,6 @@
 package dev.teardown.inspect;
 
+import dev.teardown.internal.SocketSites;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -147,20 +148,12 @@ public final class SocketOwners {
      * {@code /proc/self/fd/fd} ({@code socket:[inode]}). Empty if {@code fd} is not open or not a socket.
      */
     public static OptionalLong inodeOf(int fd) {
-        try {
-            long inode = parseSocketLink(Files.readSymbolicLink(Paths.get("/proc/self/fd/" + fd)).toString());
-            return inode > 0 ? OptionalLong.of(inode) : OptionalLong.empty();
-        } catch (IOException | NumberFormatException e) {
-            return OptionalLong.empty();
-        }
+        return SocketSites.inodeOf(fd);
     }
 
     /** The inode in a link "socket:[inode]", or -1 if it names no socket. */
     static long parseSocketLink(String link) {
-        if (!link.startsWith("socket:[") || !link.endsWith("]")) {
-            return -1;
-        }
-        return Long.parseLong(link, 8, link.length() - 1, 10);
+        return SocketSites.parseSocketLink(link);
     }
 
     /** Every process's descriptors that refer to socket {@code inode}. */

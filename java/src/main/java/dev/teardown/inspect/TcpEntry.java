@@ -1,5 +1,7 @@
 package dev.teardown.inspect;
 
+import dev.teardown.TcpInfo;
+import dev.teardown.TcpState;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;

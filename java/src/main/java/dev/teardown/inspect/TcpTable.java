@@ -1,5 +1,7 @@
 package dev.teardown.inspect;
 
+import dev.teardown.TcpInfo;
+import dev.teardown.TcpState;
 import dev.teardown.TcpException;
 import dev.teardown.posix.Os;
 import dev.teardown.posix.SockDiag;

@@ -1,7 +1,5 @@
 package dev.teardown.posix;
 
-import com.sun.jna.Native;
-import com.sun.jna.Pointer;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -18,9 +16,23 @@ public final class Buffers {
 
     public static final int SCRATCH_SIZE = 64 * 1024;
 
+    /** Keeps the constant structs below reachable. */
+    private static final ByteBuffer CONSTANTS = ByteBuffer.allocateDirect(8).order(ByteOrder.nativeOrder());
+
+    /**
+     * The address of a native {@code struct linger {1, 0}} that is never written after this: the SO_LINGER value of
+     * an abortive close, shared by every thread, so that setting it borrows nothing.
+     */
+    public static final long LINGER_ZERO = lingerZero();
+
+    private static long lingerZero() {
+        CONSTANTS.putInt(0, 1).putInt(4, 0);
+        return address(CONSTANTS);
+    }
+
     /** Address of the first byte of a direct buffer (not of its position). */
     public static long address(ByteBuffer direct) {
-        return Pointer.nativeValue(Native.getDirectBufferPointer(direct));
+        return Libc.address(direct);
     }
 
     /** A direct buffer and its address; {@link #close()} gives a borrowed one back. */

@@ -1,73 +1,165 @@
 package dev.teardown.posix;
 
-import com.sun.jna.Native;
-import com.sun.jna.NativeLibrary;
-import com.sun.jna.Platform;
+import java.nio.ByteBuffer;
 
 /**
- * The libc functions teardown calls, JNA direct-mapped. Every method returns the raw C result;
- * on -1 the caller reads {@link #errno()} and turns it into an exception. No method declares
- * {@code LastErrorException}: JNA would throw it for any non-zero errno, even after a success.
+ * The libc functions teardown calls: one binding, two implementations. Every method returns the raw C result; on
+ * -1 the caller reads {@link #errno()} and turns it into an exception. This class (the jar's root, JDK 17-21)
+ * delegates to JNA direct mapping; on JDK 22+ the multi-release jar's {@code META-INF/versions/22} copy delegates
+ * to {@code java.lang.foreign} downcalls instead (or to JNA with {@code -Ddev.teardown.binding=jna}), through a
+ * static final switch the JIT folds. Call sites are the same for both.
  *
- * <p>Buffers are passed as raw addresses ({@code long}) so no JNA object is allocated per call.
- * Variadic functions ({@code fcntl}, {@code ioctl}) are bound with one fixed argument, which is
- * correct on the Linux x86_64 and aarch64 calling conventions.
+ * <p>Buffers and structs on hot paths are passed as raw addresses ({@code long}, see {@link Buffers#cell()}),
+ * so nothing is allocated or copied per call.
  */
 public final class Libc {
     private Libc() {}
 
-    static {
-        if (Os.KIND != Os.Kind.UNSUPPORTED) {
-            Native.register(Libc.class, NativeLibrary.getInstance(Platform.C_LIBRARY_NAME));
-        }
+    /** "jna" or "ffm": the implementation behind these methods in this JVM. */
+    public static String binding() {
+        return "jna";
     }
 
-    /** errno left by the last native call on this thread; read it only after a call returned -1. */
+    /** errno left by the last call of this binding on this thread; read it only after a call returned -1. */
     public static int errno() {
-        return Native.getLastError();
+        return JnaLibc.errno();
     }
 
-    public static native int socket(int domain, int type, int protocol);
-    public static native int bind(int fd, byte[] addr, int len);
-    public static native int listen(int fd, int backlog);
-    public static native int accept(int fd, byte[] addr, int[] len);
-    public static native int connect(int fd, byte[] addr, int len);
-    /** connect with the sockaddr at a native address (see {@link Buffers#cell()}). */
-    public static native int connect(int fd, long addr, int len);
-    public static native int getsockname(int fd, byte[] addr, int[] len);
-    public static native int getpeername(int fd, byte[] addr, int[] len);
+    /** Address of the first byte (not of the position) of a direct buffer. */
+    public static long address(ByteBuffer direct) {
+        return JnaLibc.address(direct);
+    }
 
-    public static native long recv(int fd, long buf, long len, int flags);
-    public static native long recv(int fd, byte[] buf, long len, int flags);
-    public static native long send(int fd, long buf, long len, int flags);
-    public static native long send(int fd, byte[] buf, long len, int flags);
-    public static native long read(int fd, long buf, long len);
-    public static native long write(int fd, long buf, long len);
-    public static native long write(int fd, byte[] buf, long len);
-    public static native long read(int fd, byte[] buf, long len);
-    public static native long sendto(int fd, byte[] buf, long len, int flags, byte[] addr, int addrlen);
+    public static int socket(int domain, int type, int protocol) {
+        return JnaLibc.socket(domain, type, protocol);
+    }
 
-    public static native int shutdown(int fd, int how);
-    public static native int close(int fd);
+    public static int bind(int fd, byte[] addr, int len) {
+        return JnaLibc.bind(fd, addr, len);
+    }
+
+    public static int listen(int fd, int backlog) {
+        return JnaLibc.listen(fd, backlog);
+    }
+
+    public static int accept(int fd, byte[] addr, int[] len) {
+        return JnaLibc.accept(fd, addr, len);
+    }
+
+    /** connect with the sockaddr at a native address; blocks when the socket does. */
+    public static int connect(int fd, long addr, int len) {
+        return JnaLibc.connect(fd, addr, len);
+    }
+
+    public static int getsockname(int fd, byte[] addr, int[] len) {
+        return JnaLibc.getsockname(fd, addr, len);
+    }
+
+    public static int getpeername(int fd, byte[] addr, int[] len) {
+        return JnaLibc.getpeername(fd, addr, len);
+    }
+
+    /** recv into native memory; blocks unless {@code flags} has MSG_DONTWAIT or the socket is non-blocking. */
+    public static long recv(int fd, long buf, long len, int flags) {
+        return JnaLibc.recv(fd, buf, len, flags);
+    }
+
+    public static long send(int fd, long buf, long len, int flags) {
+        return JnaLibc.send(fd, buf, len, flags);
+    }
+
+    /** read on a non-blocking descriptor (a waker's eventfd or pipe). */
+    public static long read(int fd, long buf, long len) {
+        return JnaLibc.read(fd, buf, len);
+    }
+
+    /** write to a non-blocking descriptor (a waker's eventfd or pipe). */
+    public static long write(int fd, long buf, long len) {
+        return JnaLibc.write(fd, buf, len);
+    }
+
+    public static long sendto(int fd, byte[] buf, long len, int flags, byte[] addr, int addrlen) {
+        return JnaLibc.sendto(fd, buf, len, flags, addr, addrlen);
+    }
+
+    public static int shutdown(int fd, int how) {
+        return JnaLibc.shutdown(fd, how);
+    }
+
+    /**
+     * The quiet variants, for a caller that ignores a failure (the allocation-free close path): the same system
+     * call, but errno is not kept ({@link #errno()} is undefined after them). With FFM, capturing errno allocates a
+     * little per call in the interpreter; JNA keeps it anyway at no allocation.
+     */
+    public static int shutdownNoErrno(int fd, int how) {
+        return JnaLibc.shutdown(fd, how);
+    }
+
+    /** As {@link #close(int)}, errno not kept. */
+    public static int closeNoErrno(int fd) {
+        return JnaLibc.close(fd);
+    }
+
+    /** As {@link #setsockopt(int, int, int, long, int)}, errno not kept. */
+    public static int setsockoptNoErrno(int fd, int level, int name, long val, int len) {
+        return JnaLibc.setsockopt(fd, level, name, val, len);
+    }
+
+    public static int close(int fd) {
+        return JnaLibc.close(fd);
+    }
 
     /** Options whose value is an int, or a struct of ints such as {@code struct linger}. */
-    public static native int setsockopt(int fd, int level, int name, int[] val, int len);
+    public static int setsockopt(int fd, int level, int name, int[] val, int len) {
+        return JnaLibc.setsockopt(fd, level, name, val, len);
+    }
+
     /** setsockopt with the value at a native address (see {@link Buffers#cell()}). */
-    public static native int setsockopt(int fd, int level, int name, long val, int len);
-    public static native int getsockopt(int fd, int level, int name, int[] val, int[] len);
+    public static int setsockopt(int fd, int level, int name, long val, int len) {
+        return JnaLibc.setsockopt(fd, level, name, val, len);
+    }
+
+    public static int getsockopt(int fd, int level, int name, int[] val, int[] len) {
+        return JnaLibc.getsockopt(fd, level, name, val, len);
+    }
+
     /** Options whose value is a byte struct, such as {@code struct tcp_info}. */
-    public static native int getsockopt(int fd, int level, int name, byte[] val, int[] len);
+    public static int getsockopt(int fd, int level, int name, byte[] val, int[] len) {
+        return JnaLibc.getsockopt(fd, level, name, val, len);
+    }
 
-    public static native int fcntl(int fd, int cmd, int arg);
-    public static native int ioctl(int fd, long request, int[] arg);
+    public static int fcntl(int fd, int cmd, int arg) {
+        return JnaLibc.fcntl(fd, cmd, arg);
+    }
+
+    public static int ioctl(int fd, long request, int[] arg) {
+        return JnaLibc.ioctl(fd, request, arg);
+    }
+
     /** ioctl with a native out-parameter address (see {@link Buffers#cell()}): nothing to marshal. */
-    public static native int ioctl(int fd, long request, long argp);
-    /** {@code fds} holds struct pollfd as int pairs: fd, then events | revents &lt;&lt; 16 (little-endian). */
-    public static native int poll(int[] fds, long nfds, int timeoutMillis);
-    /** poll on struct pollfd entries at a native address (see {@link Buffers#cell()}). */
-    public static native int poll(long fds, long nfds, int timeoutMillis);
-    public static native int pipe(int[] fds);
-    public static native int getpid();
+    public static int ioctl(int fd, long request, long argp) {
+        return JnaLibc.ioctl(fd, request, argp);
+    }
 
-    public static native String strerror(int errnum);
+    /** {@code fds} holds struct pollfd as int pairs: fd, then events | revents &lt;&lt; 16 (little-endian). */
+    public static int poll(int[] fds, long nfds, int timeoutMillis) {
+        return JnaLibc.poll(fds, nfds, timeoutMillis);
+    }
+
+    /** poll on struct pollfd entries at a native address (see {@link Buffers#cell()}). */
+    public static int poll(long fds, long nfds, int timeoutMillis) {
+        return JnaLibc.poll(fds, nfds, timeoutMillis);
+    }
+
+    public static int pipe(int[] fds) {
+        return JnaLibc.pipe(fds);
+    }
+
+    public static int getpid() {
+        return JnaLibc.getpid();
+    }
+
+    public static String strerror(int errnum) {
+        return JnaLibc.strerror(errnum);
+    }
 }

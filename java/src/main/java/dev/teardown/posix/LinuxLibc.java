@@ -1,25 +1,28 @@
 package dev.teardown.posix;
 
-import com.sun.jna.Native;
-import com.sun.jna.NativeLibrary;
-import com.sun.jna.Platform;
-
-/** Linux-only libc functions, direct-mapped; registered only on Linux. */
+/** Linux-only libc functions, one binding with two implementations like {@link Libc} (this copy: JNA). */
 public final class LinuxLibc {
     private LinuxLibc() {}
 
-    static {
-        if (Os.LINUX) {
-            Native.register(LinuxLibc.class, NativeLibrary.getInstance(Platform.C_LIBRARY_NAME));
-        }
+    public static int accept4(int fd, byte[] addr, int[] len, int flags) {
+        return JnaLinuxLibc.accept4(fd, addr, len, flags);
     }
 
-    public static native int accept4(int fd, byte[] addr, int[] len, int flags);
-    public static native int eventfd(int initval, int flags);
-    public static native int epoll_create1(int flags);
+    public static int eventfd(int initval, int flags) {
+        return JnaLinuxLibc.eventfd(initval, flags);
+    }
+
+    public static int epoll_create1(int flags) {
+        return JnaLinuxLibc.epoll_create1(flags);
+    }
+
     /** {@code event} is the address of a {@code struct epoll_event} (see {@link Os#EPOLL_EVENT_SIZE}), or 0 for DEL. */
-    public static native int epoll_ctl(int epfd, int op, int fd, long event);
-    public static native int epoll_wait(int epfd, long events, int maxevents, int timeoutMillis);
-    public static native int unshare(int flags);
-    public static native int setns(int fd, int nstype);
+    public static int epoll_ctl(int epfd, int op, int fd, long event) {
+        return JnaLinuxLibc.epoll_ctl(epfd, op, fd, event);
+    }
+
+    /** Blocks up to {@code timeoutMillis} (-1: forever). */
+    public static int epoll_wait(int epfd, long events, int maxevents, int timeoutMillis) {
+        return JnaLinuxLibc.epoll_wait(epfd, events, maxevents, timeoutMillis);
+    }
 }

@@ -1,7 +1,5 @@
 package dev.teardown.posix;
 
-import com.sun.jna.Platform;
-
 /**
  * Platform constants, one set per supported OS. Linux values hold for x86_64 and aarch64 (the
  * asm-generic layout); macOS values are compiled in for the BSD socket layer but not tested.
@@ -18,21 +16,27 @@ public final class Os {
     public static final boolean MACOS = KIND == Kind.MACOS;
 
     private static Kind detect() {
-        if (Platform.isLinux() && (Platform.ARCH.equals("x86-64") || Platform.ARCH.equals("aarch64"))) {
+        String os = System.getProperty("os.name", "");
+        String arch = System.getProperty("os.arch", "");
+        if (os.startsWith("Linux") && (arch.equals("amd64") || arch.equals("x86_64") || arch.equals("aarch64"))) {
             return Kind.LINUX;
         }
-        if (Platform.isMac()) {
+        if (os.startsWith("Mac") || os.startsWith("Darwin")) {
             return Kind.MACOS;
         }
         return Kind.UNSUPPORTED;
     }
 
-    /** Throws with a message naming the platform when teardown has no constants for it. */
+    /**
+     * Throws with a message naming the platform when teardown has no constants for it, or naming what to change
+     * when the binding cannot be used (native access refused, an unknown {@code dev.teardown.binding}).
+     */
     public static void requireSupported() {
+        Binding.requireUsable();
         if (KIND == Kind.UNSUPPORTED) {
             throw new UnsupportedOperationException("teardown supports Linux on x86_64 and aarch64 (tested) and macOS"
                     + " (compiled in, untested); this JVM runs on " + System.getProperty("os.name") + " "
-                    + System.getProperty("os.arch") + " (JNA arch " + Platform.ARCH + ")");
+                    + System.getProperty("os.arch"));
         }
     }
 
@@ -141,9 +145,6 @@ public final class Os {
     public static final int TCP_CLOSE_WAIT = 8;
     public static final int TCP_LAST_ACK = 9;
     public static final int TCP_CLOSING = 11;
-
-    // unshare (Linux)
-    public static final int CLONE_NEWNET = 0x40000000;
 
     /**
      * Largest SO_LINGER time in seconds the platform keeps as given: Linux takes any int (larger

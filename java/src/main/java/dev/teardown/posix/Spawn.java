@@ -1,8 +1,9 @@
 package dev.teardown.posix;
 
-import com.sun.jna.Memory;
-import com.sun.jna.StringArray;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -25,10 +26,15 @@ public final class Spawn {
     /** Spawns {@code command} and returns its pid; {@code targetToSource} maps child fd to our fd. */
     public static int spawn(List<String> command, Map<Integer, Integer> targetToSource, boolean devNull, String[] env)
         throws IOException {
-        Memory fa = new Memory(SpawnLibc.OPAQUE_SIZE);
-        Memory attr = new Memory(SpawnLibc.OPAQUE_SIZE);
-        Memory empty = new Memory(SpawnLibc.OPAQUE_SIZE);
-        Memory full = new Memory(SpawnLibc.OPAQUE_SIZE);
+        // Native memory for the opaque structs and the string arrays, held (reachable) until posix_spawnp returns.
+        ByteBuffer mem = ByteBuffer.allocateDirect(4 * SpawnLibc.OPAQUE_SIZE);
+        long base = Libc.address(mem);
+        long fa = base;
+        long attr = base + SpawnLibc.OPAQUE_SIZE;
+        long empty = base + 2L * SpawnLibc.OPAQUE_SIZE;
+        long full = base + 3L * SpawnLibc.OPAQUE_SIZE;
+        ByteBuffer argv = cStrings(command.toArray(new String[0]));
+        ByteBuffer envp = cStrings(env);
         check("posix_spawn_file_actions_init", SpawnLibc.posix_spawn_file_actions_init(fa));
         try {
             check("posix_spawnattr_init", SpawnLibc.posix_spawnattr_init(attr));
@@ -79,8 +85,9 @@ public final class Spawn {
                 check("setflags", SpawnLibc.posix_spawnattr_setflags(attr,
                         (short) (SpawnLibc.POSIX_SPAWN_SETSIGMASK | SpawnLibc.POSIX_SPAWN_SETSIGDEF)));
                 int[] pid = new int[1];
-                rc = SpawnLibc.posix_spawnp(pid, command.get(0), fa, attr,
-                        new StringArray(command.toArray(new String[0])), new StringArray(env));
+                rc = SpawnLibc.posix_spawnp(pid, command.get(0), fa, attr, Libc.address(argv), Libc.address(envp));
+                java.lang.ref.Reference.reachabilityFence(argv);
+                java.lang.ref.Reference.reachabilityFence(envp);
                 if (rc != 0) {
                     throw new IOException("posix_spawnp " + command.get(0) + ": " + Errno.name(rc) + " (" + Errno.describe(rc) + ")");
                 }
@@ -90,10 +97,35 @@ public final class Spawn {
             }
         } finally {
             SpawnLibc.posix_spawn_file_actions_destroy(fa);
+            java.lang.ref.Reference.reachabilityFence(mem);
         }
     }
 
-private static void check(String call, int rc) throws IOException {
+    /**
+     * A NULL-terminated array of pointers to NUL-terminated UTF-8 strings, in one direct buffer: the pointers
+     * first, then the characters. The buffer must stay reachable while the array is in use.
+     */
+    public static ByteBuffer cStrings(String[] strings) {
+        byte[][] bytes = new byte[strings.length][];
+        int size = (strings.length + 1) * 8;
+        for (int i = 0; i < strings.length; i++) {
+            bytes[i] = strings[i].getBytes(StandardCharsets.UTF_8);
+            size += bytes[i].length + 1;
+        }
+        ByteBuffer b = ByteBuffer.allocateDirect(size).order(ByteOrder.nativeOrder());
+        long base = Libc.address(b);
+        int at = (strings.length + 1) * 8;
+        for (int i = 0; i < strings.length; i++) {
+            b.putLong(i * 8, base + at);
+            b.put(at, bytes[i]);
+            b.put(at + bytes[i].length, (byte) 0);
+            at += bytes[i].length + 1;
+        }
+        b.putLong(strings.length * 8, 0L);
+        return b;
+    }
+
+    private static void check(String call, int rc) throws IOException {
         if (rc != 0) {
             throw new IOException("posix_spawn_" + call + ": " + Errno.name(rc) + " (" + Errno.describe(rc) + ")");
         }

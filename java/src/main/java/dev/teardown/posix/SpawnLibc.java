@@ -1,27 +1,13 @@
 package dev.teardown.posix;
 
-import com.sun.jna.Function;
-import com.sun.jna.Native;
-import com.sun.jna.NativeLibrary;
-import com.sun.jna.Platform;
-import com.sun.jna.Pointer;
-
 /**
- * posix_spawn and process control, direct-mapped. The posix_spawn functions return an error number
- * instead of setting errno. {@code posix_spawn_file_actions_addclosefrom_np} (glibc 2.34+) is looked
- * up at run time, since older libcs lack it.
+ * posix_spawn and process control: one binding with two implementations like {@link Libc} (this copy: JNA).
+ * The posix_spawn functions return an error number instead of setting errno; waitpid and kill set errno (read it
+ * with {@link Libc#errno()}). Opaque structs, signal sets and string arrays are passed by native address (see
+ * {@link Spawn}). {@code posix_spawn_file_actions_addclosefrom_np} (glibc 2.34+) is looked up at run time.
  */
 public final class SpawnLibc {
     private SpawnLibc() {}
-
-    private static final NativeLibrary C;
-
-    static {
-        C = Os.KIND != Os.Kind.UNSUPPORTED ? NativeLibrary.getInstance(Platform.C_LIBRARY_NAME) : null;
-        if (C != null) {
-            Native.register(SpawnLibc.class, C);
-        }
-    }
 
     /** Bytes to allocate for posix_spawn_file_actions_t / posix_spawnattr_t / sigset_t (generous). */
     public static final int OPAQUE_SIZE = 1024;
@@ -31,33 +17,73 @@ public final class SpawnLibc {
     public static final int SIGTERM = 15;
     public static final int O_RDWR = 2;
 
-    public static native int posix_spawn_file_actions_init(Pointer fa);
-    public static native int posix_spawn_file_actions_destroy(Pointer fa);
-    public static native int posix_spawn_file_actions_adddup2(Pointer fa, int fd, int newfd);
-    public static native int posix_spawn_file_actions_addclose(Pointer fa, int fd);
-    public static native int posix_spawn_file_actions_addopen(Pointer fa, int fd, String path, int oflag, int mode);
-    public static native int posix_spawnattr_init(Pointer attr);
-    public static native int posix_spawnattr_destroy(Pointer attr);
-    public static native int posix_spawnattr_setflags(Pointer attr, short flags);
-    public static native int posix_spawnattr_setsigmask(Pointer attr, Pointer sigset);
-    public static native int posix_spawnattr_setsigdefault(Pointer attr, Pointer sigset);
-    public static native int sigemptyset(Pointer set);
-    public static native int sigfillset(Pointer set);
-    public static native int posix_spawnp(int[] pid, String file, Pointer fileActions, Pointer attr, Pointer argv, Pointer envp);
-    public static native int waitpid(int pid, int[] status, int options);
-    public static native int kill(int pid, int sig);
+    public static int posix_spawn_file_actions_init(long fa) {
+        return JnaSpawnLibc.posix_spawn_file_actions_init(fa);
+    }
+
+    public static int posix_spawn_file_actions_destroy(long fa) {
+        return JnaSpawnLibc.posix_spawn_file_actions_destroy(fa);
+    }
+
+    public static int posix_spawn_file_actions_adddup2(long fa, int fd, int newfd) {
+        return JnaSpawnLibc.posix_spawn_file_actions_adddup2(fa, fd, newfd);
+    }
+
+    public static int posix_spawn_file_actions_addclose(long fa, int fd) {
+        return JnaSpawnLibc.posix_spawn_file_actions_addclose(fa, fd);
+    }
+
+    public static int posix_spawn_file_actions_addopen(long fa, int fd, String path, int oflag, int mode) {
+        return JnaSpawnLibc.posix_spawn_file_actions_addopen(fa, fd, path, oflag, mode);
+    }
+
+    public static int posix_spawnattr_init(long attr) {
+        return JnaSpawnLibc.posix_spawnattr_init(attr);
+    }
+
+    public static int posix_spawnattr_destroy(long attr) {
+        return JnaSpawnLibc.posix_spawnattr_destroy(attr);
+    }
+
+    public static int posix_spawnattr_setflags(long attr, short flags) {
+        return JnaSpawnLibc.posix_spawnattr_setflags(attr, flags);
+    }
+
+    public static int posix_spawnattr_setsigmask(long attr, long sigset) {
+        return JnaSpawnLibc.posix_spawnattr_setsigmask(attr, sigset);
+    }
+
+    public static int posix_spawnattr_setsigdefault(long attr, long sigset) {
+        return JnaSpawnLibc.posix_spawnattr_setsigdefault(attr, sigset);
+    }
+
+    public static int sigemptyset(long set) {
+        return JnaSpawnLibc.sigemptyset(set);
+    }
+
+    public static int sigfillset(long set) {
+        return JnaSpawnLibc.sigfillset(set);
+    }
+
+    /** {@code argv} and {@code envp}: addresses of NULL-terminated arrays of C strings (or 0 for envp: none). */
+    public static int posix_spawnp(int[] pid, String file, long fileActions, long attr, long argv, long envp) {
+        return JnaSpawnLibc.posix_spawnp(pid, file, fileActions, attr, argv, envp);
+    }
+
+    /** Blocks unless {@code options} has WNOHANG. */
+    public static int waitpid(int pid, int[] status, int options) {
+        return JnaSpawnLibc.waitpid(pid, status, options);
+    }
+
+    public static int kill(int pid, int sig) {
+        return JnaSpawnLibc.kill(pid, sig);
+    }
 
     /**
      * posix_spawn_file_actions_addclosefrom_np(fa, from) where libc has it. Returns 0 on success, the
      * error number on failure, or -1 when the function does not exist.
      */
-    public static int addCloseFrom(Pointer fa, int from) {
-        Function f;
-        try {
-            f = C.getFunction("posix_spawn_file_actions_addclosefrom_np");
-        } catch (UnsatisfiedLinkError e) {
-            return -1;
-        }
-        return f.invokeInt(new Object[] {fa, from});
+    public static int addCloseFrom(long fa, int from) {
+        return JnaSpawnLibc.addCloseFrom(fa, from);
     }
 }

@@ -26,7 +26,19 @@ public final class Waker {
     private static final java.util.concurrent.ConcurrentLinkedQueue<Waker> POOL = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private static final java.util.concurrent.atomic.AtomicInteger IDLE = new java.util.concurrent.atomic.AtomicInteger();
     private static volatile boolean filled;
-    private static final byte[] ONE = {1, 0, 0, 0, 0, 0, 0, 0};
+    /** Keeps the direct buffers behind {@link #ONE} and {@link #SINK} reachable. */
+    private static final java.util.List<java.nio.ByteBuffer> KEEP_ALIVE = new java.util.ArrayList<>();
+    /** The 8 bytes of a signal (1, native order), read by write(2) from any thread. */
+    private static final long ONE = nativeBytes(1);
+    /** Where drain's read(2) puts what it consumes; shared, its content never read. */
+    private static final long SINK = nativeBytes(0);
+
+    private static long nativeBytes(long value) {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocateDirect(8).order(java.nio.ByteOrder.nativeOrder());
+        b.putLong(0, value);
+        KEEP_ALIVE.add(b);
+        return Libc.address(b);
+    }
 
     private Waker(int readFd, int writeFd) {
         this.readFd = readFd;
@@ -114,8 +126,7 @@ public final class Waker {
 
     /** Consumes pending signals, so the next poll waits again. */
     public void drain() {
-        byte[] b = new byte[8];
-        while (Libc.read(readFd, b, 8) > 0 && !Os.LINUX) {
+        while (Libc.read(readFd, SINK, 8) > 0 && !Os.LINUX) {
             // a pipe may hold several signals; an eventfd's counter is consumed by one read
         }
     }

@@ -2,6 +2,7 @@ package dev.teardown.spawn;
 
 import dev.teardown.TcpException;
 import dev.teardown.TcpSocket;
+import dev.teardown.internal.SocketAccess;
 import dev.teardown.posix.Errno;
 import dev.teardown.posix.Os;
 import dev.teardown.posix.Spawn;
@@ -125,7 +126,7 @@ public final class ChildProcess {
          */
         public ChildProcess start() throws IOException {
             Os.requireSupported();
-            Handles.Access access = Handles.get();
+            SocketAccess.Access access = sockets.isEmpty() ? null : SocketAccess.get();
             List<TcpSocket> acquired = new ArrayList<>();
             Map<Integer, Integer> targetToSource = new TreeMap<>();
             try {

@@ -1,5 +1,6 @@
 package dev.teardown.inspect;
 
+import dev.teardown.TcpState;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -60,7 +61,7 @@ class CloseWaitWatchTest {
             self.set(watch);
             TcpSocket client = TcpSocket.connect(l.localAddress(), T);
             TcpSocket leaked = l.accept(T);
-            AllocationSites.record(leaked.fd()); // what TcpSocket will do once wired
+            dev.teardown.internal.SocketSites.record(leaked.fd()); // what TcpSocket will do once wired
             InetSocketAddress local = leaked.localAddress();
             int clientPort = client.localAddress().getPort();
             client.close(CloseMode.RELEASE); // peer FIN: `leaked` is now in CLOSE_WAIT, and we never close it

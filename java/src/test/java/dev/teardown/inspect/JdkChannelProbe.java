@@ -1,5 +1,6 @@
 package dev.teardown.inspect;
 
+import dev.teardown.TcpInfo;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.channels.ServerSocketChannel;

@@ -3,7 +3,6 @@ package dev.teardown.inspect;
 import dev.teardown.testing.TestLibc;
 import dev.teardown.posix.Errno;
 import dev.teardown.posix.Libc;
-import dev.teardown.posix.LinuxLibc;
 import dev.teardown.posix.Os;
 import dev.teardown.testing.Kernel;
 import java.io.IOException;
@@ -30,8 +29,8 @@ final class NetNs implements AutoCloseable {
     private NetNs() throws Exception {
         CompletableFuture<Integer> started = new CompletableFuture<>();
         thread = new Thread(() -> {
-            if (LinuxLibc.unshare(Os.CLONE_NEWNET) < 0) {
-                int e = Libc.errno();
+            if (TestLibc.unshare(TestLibc.CLONE_NEWNET) < 0) {
+                int e = TestLibc.errno();
                 started.completeExceptionally(new IOException("unshare(CLONE_NEWNET): " + Errno.name(e)));
                 return;
             }
@@ -112,7 +111,7 @@ final class NetNs implements AutoCloseable {
     AutoCloseable enter() throws IOException {
         int back = TestLibc.open("/proc/thread-self/ns/net", TestLibc.O_RDONLY | TestLibc.O_CLOEXEC);
         if (back < 0) {
-            throw new IOException("open own netns: " + Errno.name(Libc.errno()));
+            throw new IOException("open own netns: " + Errno.name(TestLibc.errno()));
         }
         try {
             dev.teardown.testing.NetLab.enter(path());
@@ -122,8 +121,8 @@ final class NetNs implements AutoCloseable {
         }
         return () -> {
             try {
-                if (LinuxLibc.setns(back, Os.CLONE_NEWNET) < 0) {
-                    throw new IOException("setns back: " + Errno.name(Libc.errno()));
+                if (TestLibc.setns(back, TestLibc.CLONE_NEWNET) < 0) {
+                    throw new IOException("setns back: " + Errno.name(TestLibc.errno()));
                 }
             } finally {
                 Libc.close(back);

@@ -1,5 +1,6 @@
 package dev.teardown.inspect;
 
+import dev.teardown.TcpState;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;

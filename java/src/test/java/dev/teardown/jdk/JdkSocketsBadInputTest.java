@@ -9,7 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.teardown.CloseMode;
 import dev.teardown.CloseOutcome;
 import dev.teardown.inspect.SocketOwners;
-import dev.teardown.inspect.TcpState;
+import dev.teardown.TcpState;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;

@@ -13,7 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.teardown.CloseMode;
 import dev.teardown.CloseOutcome;
 import dev.teardown.CloseOutcome.Sent;
-import dev.teardown.inspect.TcpInfo;
+import dev.teardown.TcpInfo;
 import dev.teardown.jdk.JdkConn.Kind;
 import dev.teardown.testing.Capture;
 import dev.teardown.testing.Capture.Segment;

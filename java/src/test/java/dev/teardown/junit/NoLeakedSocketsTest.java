@@ -151,7 +151,7 @@ class NoLeakedSocketsTest {
                 port = l.localAddress().getPort();
                 TcpSocket client = TcpSocket.connect(l.localAddress(), Duration.ofSeconds(5));
                 TcpSocket server = l.accept(Duration.ofSeconds(5));
-                AllocationSites.record(server.fd()); // what TcpSocket does itself once it records allocation sites
+                dev.teardown.internal.SocketSites.record(server.fd()); // what TcpSocket does itself once it records allocation sites
                 LEAKED.add(server);
                 client.close(CloseMode.SHUTDOWN); // the peer closes; the server end never does
             }

@@ -2,6 +2,7 @@ package dev.teardown.spawn;
 
 import dev.teardown.TcpException;
 import dev.teardown.TcpSocket;
+import dev.teardown.internal.SocketAccess;
 
 /**
  * Test access to a socket's descriptor under its use count, through the same internal bridge
@@ -20,8 +21,15 @@ public final class UseCount {
 
     /** Runs {@code body} on {@code socket}'s descriptor while holding a use of it. */
     public static <T> T withFd(TcpSocket socket, String call, FdCall<T> body) throws TcpException {
-        Handles.Access a = Handles.get();
-        int fd = a.acquire(socket, call);
+        SocketAccess.Access a = SocketAccess.get();
+        int fd;
+        try {
+            fd = a.acquire(socket, call);
+        } catch (TcpException e) {
+            throw e;
+        } catch (java.io.IOException e) {
+            throw new AssertionError(e);
+        }
         try {
             return body.apply(fd);
         } finally {

@@ -1,10 +1,10 @@
 package dev.teardown.testing;
 
-import com.sun.jna.Memory;
-import com.sun.jna.StringArray;
 import dev.teardown.posix.Errno;
 import dev.teardown.posix.Libc;
+import dev.teardown.posix.Spawn;
 import dev.teardown.posix.SpawnLibc;
+import java.nio.ByteBuffer;
 
 /**
  * Starts children the way code outside teardown would: a bare posix_spawn that inherits every descriptor
@@ -16,8 +16,8 @@ public final class ForeignSpawn {
 
     /** Spawns argv; if {@code fd >= 0} the child also gets {@code fd} at {@code childFd}. Returns the pid or -errno. */
     public static int spawn(int fd, int childFd, String... argv) {
-        Memory actions = new Memory(SpawnLibc.OPAQUE_SIZE);
-        actions.clear();
+        ByteBuffer mem = ByteBuffer.allocateDirect(SpawnLibc.OPAQUE_SIZE);
+        long actions = Libc.address(mem);
         int rc = SpawnLibc.posix_spawn_file_actions_init(actions);
         if (rc != 0) {
             return -rc;
@@ -30,11 +30,15 @@ public final class ForeignSpawn {
                 }
             }
             int[] pid = {0};
-            rc = SpawnLibc.posix_spawnp(pid, argv[0], actions, null, new StringArray(argv),
-                    new StringArray(new String[] {"PATH=/usr/bin:/bin"}));
+            ByteBuffer args = Spawn.cStrings(argv);
+            ByteBuffer env = Spawn.cStrings(new String[] {"PATH=/usr/bin:/bin"});
+            rc = SpawnLibc.posix_spawnp(pid, argv[0], actions, 0, Libc.address(args), Libc.address(env));
+            java.lang.ref.Reference.reachabilityFence(args);
+            java.lang.ref.Reference.reachabilityFence(env);
             return rc != 0 ? -rc : pid[0];
         } finally {
             SpawnLibc.posix_spawn_file_actions_destroy(actions);
+            java.lang.ref.Reference.reachabilityFence(mem);
         }
     }
 

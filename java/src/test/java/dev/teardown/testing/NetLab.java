@@ -2,7 +2,6 @@ package dev.teardown.testing;
 
 import dev.teardown.posix.Errno;
 import dev.teardown.posix.Libc;
-import dev.teardown.posix.LinuxLibc;
 import dev.teardown.posix.Os;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -241,11 +240,11 @@ public final class NetLab implements AutoCloseable {
     public static void enter(String path) throws IOException {
         int fd = TestLibc.open(path, TestLibc.O_RDONLY | TestLibc.O_CLOEXEC);
         if (fd < 0) {
-            throw new IOException("open " + path + ": " + Errno.name(Libc.errno()));
+            throw new IOException("open " + path + ": " + Errno.name(TestLibc.errno()));
         }
         try {
-            if (LinuxLibc.setns(fd, Os.CLONE_NEWNET) < 0) {
-                throw new IOException("setns " + path + ": " + Errno.name(Libc.errno()));
+            if (TestLibc.setns(fd, TestLibc.CLONE_NEWNET) < 0) {
+                throw new IOException("setns " + path + ": " + Errno.name(TestLibc.errno()));
             }
         } finally {
             Libc.close(fd);

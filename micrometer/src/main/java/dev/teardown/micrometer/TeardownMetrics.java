@@ -4,7 +4,7 @@ import dev.teardown.CloseMode;
 import dev.teardown.CloseOutcome;
 import dev.teardown.inspect.CloseListeners;
 import dev.teardown.inspect.SocketOwners;
-import dev.teardown.inspect.TcpState;
+import dev.teardown.TcpState;
 import dev.teardown.inspect.TcpTable;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;

@@ -1,4 +1,4 @@
-package dev.teardown.inspect;
+package dev.teardown;
 
 import dev.teardown.posix.JdkChannels;
 
@@ -7,8 +7,6 @@ import static dev.teardown.posix.TcpInfoLayout.u32;
 import static dev.teardown.posix.TcpInfoLayout.u64;
 import static dev.teardown.posix.TcpInfoLayout.u8;
 
-import dev.teardown.SocketClosedException;
-import dev.teardown.TcpException;
 import dev.teardown.posix.Errno;
 import dev.teardown.posix.Libc;
 import dev.teardown.posix.Os;
@@ -107,8 +105,11 @@ public final class TcpInfo {
         return info;
     }
 
-    /** A TcpInfo over the first {@code length} bytes of {@code raw}, as if the kernel had filled only those. */
-    static TcpInfo fromBytes(byte[] raw, int length) {
+    /**
+     * A TcpInfo decoded from a raw {@code struct tcp_info} (as getsockopt(TCP_INFO) or sock_diag's INET_DIAG_INFO
+     * attribute returns it): the first {@code length} bytes of {@code raw}, as if the kernel had filled only those.
+     */
+    public static TcpInfo fromBytes(byte[] raw, int length) {
         if (length < TcpInfoLayout.BASE_SIZE || length > raw.length) {
             throw new IllegalArgumentException("length " + length);
         }

@@ -1,4 +1,4 @@
-package dev.teardown.inspect;
+package dev.teardown;
 
 /**
  * The TCP states as the Linux kernel numbers them ({@code include/net/tcp_states.h}): the eleven states

@@ -1,15 +1,12 @@
-package dev.teardown.inspect;
+package dev.teardown;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.teardown.CloseMode;
-import dev.teardown.SocketClosedException;
-import dev.teardown.TcpException;
-import dev.teardown.TcpListener;
-import dev.teardown.TcpSocket;
+import dev.teardown.inspect.JdkChannelProbe;
+import dev.teardown.inspect.PeerCheck;
 import dev.teardown.posix.TcpInfoLayout;
 import dev.teardown.testing.Kernel;
 import java.io.File;
@@ -140,6 +137,9 @@ class TcpInfoTest {
         String java = System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
         String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         List<String> cmd = new ArrayList<>(List.of(java));
+        if (Runtime.version().feature() >= 22) {
+            cmd.add("--enable-native-access=ALL-UNNAMED"); // else the binding's first call prints a warning
+        }
         if (flag) {
             cmd.add("--add-opens");
             cmd.add("java.base/sun.nio.ch=ALL-UNNAMED");

@@ -1,0 +1,19 @@
+package dev.teardown.bench;
+
+import org.openjdk.jmh.annotations.Param;
+
+/** Close-path latency of {@link Client#FLOOR_FAST}; see {@link CloseLatency} and {@link Floor}. */
+public class FloorFastClose extends CloseLatency {
+    @Param({"client-first", "shutdown", "abort"})
+    public String mode;
+
+    @Override
+    protected String clientName() {
+        return Client.FLOOR_FAST;
+    }
+
+    @Override
+    protected String modeName() {
+        return mode;
+    }
+}

@@ -1,0 +1,22 @@
+package dev.teardown.posix;
+
+import com.sun.jna.Native;
+import com.sun.jna.NativeLibrary;
+import com.sun.jna.Platform;
+
+/** The JNA implementation of {@link LinuxLibc}, direct-mapped; registered only on Linux. */
+final class JnaLinuxLibc {
+    private JnaLinuxLibc() {}
+
+    static {
+        if (Os.LINUX) {
+            Native.register(JnaLinuxLibc.class, NativeLibrary.getInstance(Platform.C_LIBRARY_NAME));
+        }
+    }
+
+    static native int accept4(int fd, byte[] addr, int[] len, int flags);
+    static native int eventfd(int initval, int flags);
+    static native int epoll_create1(int flags);
+    static native int epoll_ctl(int epfd, int op, int fd, long event);
+    static native int epoll_wait(int epfd, long events, int maxevents, int timeoutMillis);
+}
