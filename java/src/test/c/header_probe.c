@@ -253,6 +253,8 @@ int main(void) {
     P("SockDiag.REQ_LEN", sizeof(struct inet_diag_req_v2), "<linux/inet_diag.h> sizeof(struct inet_diag_req_v2)");
     P("SockDiag.MSG_LEN", sizeof(struct inet_diag_msg), "<linux/inet_diag.h> sizeof(struct inet_diag_msg)");
     P("SockDiag.INET_DIAG_REQ_BYTECODE", INET_DIAG_REQ_BYTECODE, "<linux/inet_diag.h>");
+    P("SockDiag.INET_DIAG_INFO", INET_DIAG_INFO, "<linux/inet_diag.h>");
+    P("SockDiag.EXT_TCP_INFO", 1 << (INET_DIAG_INFO - 1), "<linux/inet_diag.h> idiag_ext bit of INET_DIAG_INFO");
     P("SockDiag.BC_JMP", INET_DIAG_BC_JMP, "<linux/inet_diag.h>");
     P("SockDiag.BC_S_EQ", INET_DIAG_BC_S_EQ, "<linux/inet_diag.h>");
     P("SockDiag.BC_D_EQ", INET_DIAG_BC_D_EQ, "<linux/inet_diag.h>");
