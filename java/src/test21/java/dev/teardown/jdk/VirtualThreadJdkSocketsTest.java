@@ -130,6 +130,9 @@ class VirtualThreadJdkSocketsTest {
                 SocketChannel c = SocketChannel.open(ss.getLocalAddress()); SocketChannel a = ss.accept()) {
             later(100, () -> c.write(ByteBuffer.wrap(new byte[] {1})));
             assertEquals(1, (int) onVirtualThread(() -> a.read(ByteBuffer.allocate(1))));
+            // teardown's binding too: JNA's class initializers may contend a monitor, pinned once, on first use
+            dev.teardown.jdk.JdkSockets.tcpInfo(a);
+            dev.teardown.jdk.JdkSockets.isPeerClosed(a);
         }
     }
 
