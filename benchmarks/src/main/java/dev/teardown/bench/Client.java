@@ -76,10 +76,10 @@ abstract class Client {
     }
 
     /** teardown's TcpSocket with direct buffers (no copy through the scratch buffer). */
-    static final class Teardown extends Client {
+    static class Teardown extends Client {
         private final ByteBuffer one = ByteBuffer.allocateDirect(1);
         private final ByteBuffer eof = ByteBuffer.allocateDirect(64);
-        private TcpSocket s;
+        TcpSocket s;
 
         @Override
         void connect(InetSocketAddress to) throws IOException {
