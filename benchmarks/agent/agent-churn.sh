@@ -2,52 +2,72 @@
 # The agent's cost per connection: JMH's ChannelChurn (JDK SocketChannel connect + close, client first, no exchange,
 # one thread, against native/accept-close-listener) without the agent, with -javaagent:teardown-agent.jar (its
 # default budget of 1000 stacks per second) and with -javaagent:teardown-agent.jar=stacks=all (a stack for every
-# socket), in paired rounds (the order rotates) inside a private network namespace with the settings of
-# ./teardown bench. Prints each run and the medians. `cpu` instead of ROUNDS: the connecting thread's CPU time per
-# connection (ChurnCpu.java, 3 rounds), which a busy machine disturbs far less than throughput.
+# socket), in paired rounds (the order rotates). Every fork runs in a network namespace of its own, made for it, with
+# the settings of ./teardown bench: a fork never inherits the TIME_WAIT sockets of the one before it, whose number
+# changes what connect() pays to find a port. Prints each run and the medians. `cpu` instead of ROUNDS: the
+# connecting thread's CPU time per connection, all and user-mode only (ChurnCpu.java), which a busy machine disturbs
+# far less than throughput.
 # Needs root (unshare -n), benchmarks/target/benchmarks.jar, native/target/bin and the agent jar:
 #   mvn -B -q -DskipTests package -pl benchmarks,agent -am
-# Usage: benchmarks/agent/agent-churn.sh [ROUNDS|cpu]   (default 6; $TEARDOWN_AGENT_JAR names another agent jar)
+# Usage: benchmarks/agent/agent-churn.sh [ROUNDS|cpu [ROUNDS]]   (default 6 and 3; $TEARDOWN_AGENT_JAR names another
+# agent jar)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-rounds=${1:-6}
-if [ "${TEARDOWN_AGENT_NETNS:-}" != 1 ]; then
-    exec env TEARDOWN_AGENT_NETNS=1 unshare -n "$0" "$@"
-fi
-ip link set lo up
-sysctl -qw net.ipv4.ip_local_port_range="1024 65535" net.ipv4.tcp_tw_reuse=1 net.ipv4.tcp_tw_reuse_delay=1000 \
-    net.ipv4.tcp_timestamps=1
-jar=benchmarks/target/benchmarks.jar
+jar=$PWD/benchmarks/target/benchmarks.jar
 agent=${TEARDOWN_AGENT_JAR:-$PWD/agent/target/teardown-agent.jar}
 bin=$PWD/native/target/bin
+for f in "$jar" "$agent" "$bin/accept-close-listener"; do
+    [ -e "$f" ] || { echo "agent-churn: $f is missing; run: mvn -B -q -DskipTests package -pl benchmarks,agent -am" >&2; exit 2; }
+done
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+
+# runs "$@" in a new network namespace with loopback up and ./teardown bench's settings
+fresh_netns() {
+    unshare -n bash -c 'ip link set lo up &&
+        sysctl -qw net.ipv4.ip_local_port_range="1024 65535" net.ipv4.tcp_tw_reuse=1 net.ipv4.tcp_tw_reuse_delay=1000 \
+            net.ipv4.tcp_timestamps=1 && exec "$@"' fresh_netns "$@"
+}
 
 # one JMH fork: 3 x 1 s warm-up, 5 x 1 s measured; prints connections/s (JMH's score)
 run() {
     local extra=$1
-    java -Dteardown.native.bin="$bin" -jar "$jar" jmh 'ChannelChurn.cycle' -p variant=client-first -p exchange=false \
-        -f 1 -wi 3 -w 1s -i 5 -r 1s -jvmArgsAppend "-Dteardown.native.bin=$bin $extra" \
+    fresh_netns java -Dteardown.native.bin="$bin" -jar "$jar" jmh 'ChannelChurn.cycle' -p variant=client-first \
+        -p exchange=false -f 1 -wi 3 -w 1s -i 5 -r 1s -jvmArgsAppend "-Dteardown.native.bin=$bin $extra" \
         -rf csv -rff "$tmp/r.csv" >"$tmp/log" 2>&1 || { cat "$tmp/log" >&2; exit 1; }
     awk -F, 'NR==2 {gsub(/"/,"",$5); printf "%.0f\n", $5}' "$tmp/r.csv"
 }
 
-if [ "$rounds" = cpu ]; then
-    "$bin/accept-close-listener" --mode wait-for-client >"$tmp/listener" &
-    listener=$!
-    trap 'kill $listener; rm -rf "$tmp"' EXIT
-    until grep -q '[0-9]' "$tmp/listener"; do sleep 0.1; done
-    port=$(grep -o '[0-9]\+' "$tmp/listener" | tail -1)
-    echo "round  without  agent  agent,stacks=all  (CPU ns per connection, median of 12 windows)  load"
-    for r in 1 2 3; do
-        a=$(java benchmarks/agent/ChurnCpu.java "$port" x | cut -d' ' -f2)
-        b=$(java "-javaagent:$agent" benchmarks/agent/ChurnCpu.java "$port" x 2>/dev/null | cut -d' ' -f2)
-        c=$(java "-javaagent:$agent=stacks=all" benchmarks/agent/ChurnCpu.java "$port" x 2>/dev/null | cut -d' ' -f2)
-        printf "%5d  %7s  %5s  %16s  %s\n" "$r" "$a" "$b" "$c" "$(cut -d' ' -f1-3 /proc/loadavg)"
+# one ChurnCpu run against a listener of its own; prints "CPU USER" ns per connection
+cpu() {
+    fresh_netns bash -c '"$1"/accept-close-listener --mode wait-for-client >"$2/listener" & l=$!
+        until grep -q "[0-9]" "$2/listener"; do sleep 0.1; done
+        java $3 "$4" "$(grep -o "[0-9]\+" "$2/listener" | tail -1)" x 2>/dev/null | cut -d" " -f2-3
+        kill $l' cpu "$bin" "$tmp" "$1" "$PWD/benchmarks/agent/ChurnCpu.java"
+}
+
+if [ "${1:-}" = cpu ]; then
+    rounds=${2:-3}
+    echo "round  without  agent  agent,stacks=all  (CPU ns per connection, all / user mode, median of 12 windows)  load"
+    for r in $(seq "$rounds"); do
+        case $((r % 3)) in
+            1) a=$(cpu ""); b=$(cpu "-javaagent:$agent"); c=$(cpu "-javaagent:$agent=stacks=all") ;;
+            2) b=$(cpu "-javaagent:$agent"); c=$(cpu "-javaagent:$agent=stacks=all"); a=$(cpu "") ;;
+            0) c=$(cpu "-javaagent:$agent=stacks=all"); a=$(cpu ""); b=$(cpu "-javaagent:$agent") ;;
+        esac
+        printf "%5d  %13s  %13s  %13s  %s\n" "$r" "${a/ //}" "${b/ //}" "${c/ //}" "$(cut -d' ' -f1-3 /proc/loadavg)"
+        echo "$a $b $c" >>"$tmp/cpu"
     done
+    awk 'function med(a, n,   i, j, t) { for (i=1;i<=n;i++) for (j=i+1;j<=n;j++) if (a[j]<a[i]) { t=a[i]; a[i]=a[j]; a[j]=t }
+                                       return n%2 ? a[(n+1)/2] : (a[n/2]+a[n/2+1])/2 }
+         { w[NR]=$1; wu[NR]=$2; g[NR]=$3; gu[NR]=$4; x[NR]=$5; xu[NR]=$6 }
+         END { n=NR
+               printf "median CPU ns per connection: without %.0f (user %.0f), agent %.0f (user %.0f), stacks=all %.0f (user %.0f)\n",
+                   med(w,n), med(wu,n), med(g,n), med(gu,n), med(x,n), med(xu,n) }' "$tmp/cpu"
     exit 0
 fi
 
+rounds=${1:-6}
 echo "round  without  agent  agent,stacks=all  (conn/s)  ratio  ratio(all)  load"
 for r in $(seq "$rounds"); do
     case $((r % 3)) in

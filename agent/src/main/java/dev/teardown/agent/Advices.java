@@ -15,9 +15,8 @@ final class Advices {
     /** {@code sun.nio.ch.NioSocketImpl.create(boolean)}: a {@code Socket} or {@code ServerSocket} got its descriptor. */
     static final class NioCreate {
         @Advice.OnMethodExit(suppress = Throwable.class)
-        static void exit(@Advice.This Object self, @Advice.FieldValue("fd") FileDescriptor fd,
-                @Advice.FieldValue("server") boolean server) {
-            Recorder.created(self, fd, server);
+        static void exit(@Advice.FieldValue("fd") FileDescriptor fd, @Advice.FieldValue("server") boolean server) {
+            Recorder.created(fd, server);
         }
     }
 
@@ -32,40 +31,40 @@ final class Advices {
     /** {@code sun.nio.ch.NioSocketImpl.close()}. */
     static final class NioClose {
         @Advice.OnMethodEnter(suppress = Throwable.class)
-        static void enter(@Advice.This Object self, @Advice.FieldValue("fd") FileDescriptor fd) {
-            Recorder.closing(self, fd);
+        static void enter(@Advice.FieldValue("fd") FileDescriptor fd) {
+            Recorder.closing(fd);
         }
     }
 
     /** {@code SocketChannelImpl(SelectorProvider, ProtocolFamily)}: {@code SocketChannel.open}. */
     static final class ChannelOpen {
         @Advice.OnMethodExit(suppress = Throwable.class)
-        static void exit(@Advice.This Object self, @Advice.FieldValue("fdVal") int fd) {
-            Recorder.opened(self, fd, false);
+        static void exit(@Advice.FieldValue("fd") FileDescriptor owner, @Advice.FieldValue("fdVal") int fd) {
+            Recorder.opened(owner, fd, false);
         }
     }
 
     /** {@code SocketChannelImpl(SelectorProvider, ProtocolFamily, FileDescriptor, SocketAddress)}: accepted. */
     static final class ChannelAccept {
         @Advice.OnMethodExit(suppress = Throwable.class)
-        static void exit(@Advice.This Object self, @Advice.FieldValue("fdVal") int fd) {
-            Recorder.opened(self, fd, true);
+        static void exit(@Advice.FieldValue("fd") FileDescriptor owner, @Advice.FieldValue("fdVal") int fd) {
+            Recorder.opened(owner, fd, true);
         }
     }
 
     /** {@code SocketChannelImpl.implCloseSelectableChannel()}. */
     static final class ChannelClose {
         @Advice.OnMethodEnter(suppress = Throwable.class)
-        static void enter(@Advice.This Object self, @Advice.FieldValue("fdVal") int fd) {
-            Recorder.closing(self, fd);
+        static void enter(@Advice.FieldValue("fd") FileDescriptor owner, @Advice.FieldValue("fdVal") int fd) {
+            Recorder.closing(owner, fd);
         }
     }
 
     /** {@code ServerSocketChannelImpl(SelectorProvider, ProtocolFamily)}: {@code ServerSocketChannel.open}. */
     static final class ListenerOpen {
         @Advice.OnMethodExit(suppress = Throwable.class)
-        static void exit(@Advice.This Object self, @Advice.FieldValue("fdVal") int fd) {
-            Recorder.listening(self, fd);
+        static void exit(@Advice.FieldValue("fd") FileDescriptor owner, @Advice.FieldValue("fdVal") int fd) {
+            Recorder.listening(owner, fd);
         }
     }
 

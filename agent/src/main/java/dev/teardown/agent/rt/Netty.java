@@ -45,6 +45,14 @@ final class Netty {
         return m == null ? -1 : (int) m.invoke(socket);
     }
 
+    /**
+     * What the record of {@code socket} names as its owner ({@link SocketRecord#owner()}): a JDK channel's
+     * {@code FileDescriptor}, or the Netty descriptor object itself.
+     */
+    static Object owner(Object socket) throws ReflectiveOperationException {
+        return socket instanceof SelectableChannel ? Fds.fdOfChannel(socket) : socket;
+    }
+
     /** The descriptor of the listener among a channel constructor's arguments (the parent channel), or -1. */
     static int parentFd(Object[] args, Object socket) throws ReflectiveOperationException {
         for (Object a : args) {

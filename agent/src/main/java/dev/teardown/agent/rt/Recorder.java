@@ -2,7 +2,6 @@ package dev.teardown.agent.rt;
 
 import java.io.FileDescriptor;
 import java.util.Arrays;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -19,12 +18,12 @@ public final class Recorder {
     private static final int KEEP = 8;
     private static final int MAX_SITES = 10_000;
 
-    private static final Map<Integer, SocketRecord> OPEN = new ConcurrentHashMap<>();
+    private static final OpenSockets OPEN = new OpenSockets();
     private static final Map<List<StackTraceElement>, Site> SITES = new ConcurrentHashMap<>();
     private static final Site TOO_MANY = new Site(
             List.of(new StackTraceElement("(teardown-agent)", "moreThan" + MAX_SITES + "Sites", null, -1)), false);
     private static final LongAdder RECORDED = new LongAdder();
-    private static final LongAdder NOT_TAKEN = new LongAdder();
+    private static final LongAdder STACKS = new LongAdder();
     private static final AtomicLong FAILURES = new AtomicLong();
     private static final AtomicInteger TAKEN_THIS_SECOND = new AtomicInteger();
     private static volatile long second;
@@ -57,7 +56,7 @@ public final class Recorder {
 
     /** Sockets recorded without a stack because of the budget. */
     public static long notTaken() {
-        return NOT_TAKEN.sum();
+        return Math.max(0, RECORDED.sum() - STACKS.sum());
     }
 
     /** When the agent started recording (ms since the epoch), 0 if it has not. */
@@ -75,28 +74,31 @@ public final class Recorder {
         return FAILURES.get();
     }
 
-    /** The records of the descriptors open now, by descriptor. */
+    /** A copy of the records of the descriptors open now, by descriptor. */
     public static Map<Integer, SocketRecord> open() {
-        return Collections.unmodifiableMap(OPEN);
+        return OPEN.snapshot();
     }
 
     // ---- called by the advice ----
 
-    /** A JDK socket object got descriptor {@code fd} ({@code sun.nio.ch.SocketChannelImpl}). */
-    public static void opened(Object owner, int fd, boolean accepted) {
+    /**
+     * A JDK channel ({@code sun.nio.ch.SocketChannelImpl}) got descriptor {@code fd}; {@code owner} is its
+     * {@code FileDescriptor}.
+     */
+    public static void opened(FileDescriptor owner, int fd, boolean accepted) {
         record(owner, fd, accepted ? SocketRecord.Kind.ACCEPTED : SocketRecord.Kind.CREATED);
     }
 
     /** A {@code ServerSocketChannel} got descriptor {@code fd}. */
-    public static void listening(Object owner, int fd) {
+    public static void listening(FileDescriptor owner, int fd) {
         record(owner, fd, SocketRecord.Kind.LISTENER);
     }
 
     /** {@code NioSocketImpl.create}: a socket for a {@code Socket} (or a {@code ServerSocket}, when server). */
-    public static void created(Object owner, FileDescriptor fd, boolean server) {
+    public static void created(FileDescriptor fd, boolean server) {
         if (fd != null) {
             try {
-                record(owner, Fds.of(fd), server ? SocketRecord.Kind.LISTENER : SocketRecord.Kind.CREATED);
+                record(fd, Fds.of(fd), server ? SocketRecord.Kind.LISTENER : SocketRecord.Kind.CREATED);
             } catch (Throwable t) {
                 FAILURES.incrementAndGet();
             }
@@ -108,7 +110,7 @@ public final class Recorder {
         try {
             FileDescriptor fd = Fds.ofSocketImpl(socketImpl);
             if (fd != null) {
-                record(socketImpl, Fds.of(fd), SocketRecord.Kind.ACCEPTED);
+                record(fd, Fds.of(fd), SocketRecord.Kind.ACCEPTED);
             }
         } catch (Throwable t) {
             FAILURES.incrementAndGet();
@@ -127,7 +129,7 @@ public final class Recorder {
     public static void nettyChannel(Object channel, Object socket, Object[] args) {
         try {
             SocketRecord r = OPEN.get(Netty.fd(socket));
-            if (r != null && r.owner() == System.identityHashCode(socket)) {
+            if (r != null && r.owner() == Netty.owner(socket)) {
                 r.linkChannel(channel, Netty.parentFd(args, socket));
             }
         } catch (Throwable t) {
@@ -135,23 +137,23 @@ public final class Recorder {
         }
     }
 
-    /** The owner is closing descriptor {@code fd}: its record goes, unless the number already belongs to another. */
+    /**
+     * {@code owner} (what {@link SocketRecord#owner()} names) is closing descriptor {@code fd}: its record goes, unless
+     * the number already belongs to another.
+     */
     public static void closing(Object owner, int fd) {
         try {
-            SocketRecord r = OPEN.get(fd);
-            if (r != null && r.owner() == System.identityHashCode(owner)) {
-                OPEN.remove(fd, r);
-            }
+            OPEN.remove(fd, owner);
         } catch (Throwable t) {
             FAILURES.incrementAndGet();
         }
     }
 
-    /** As {@link #closing(Object, int)} with the descriptor object. */
-    public static void closing(Object owner, FileDescriptor fd) {
+    /** As {@link #closing(Object, int)} for a JDK socket, by its descriptor object. */
+    public static void closing(FileDescriptor fd) {
         if (fd != null) {
             try {
-                closing(owner, Fds.of(fd));
+                OPEN.remove(Fds.of(fd), fd);
             } catch (Throwable t) {
                 FAILURES.incrementAndGet();
             }
@@ -167,10 +169,10 @@ public final class Recorder {
         try {
             long now = System.currentTimeMillis();
             // a Throwable's backtrace is the cheapest stack the JVM takes (no frame objects), yet a few microseconds
-            // where everything else here is a fraction of one: hence the budget. It becomes a Site only for sockets
-            // that live long enough to matter (see resolveOlderThan) or that a report lists
+            // where everything else here is a few tens of nanoseconds: hence the budget. It becomes a Site only for
+            // sockets that live long enough to matter (see resolveOlderThan) or that a report lists
             Throwable stack = takeStack(now) ? new Throwable() : null;
-            OPEN.put(fd, new SocketRecord(fd, System.identityHashCode(owner), now, stack, kind));
+            OPEN.put(new SocketRecord(fd, owner, now, stack, kind));
             RECORDED.increment();
         } catch (Throwable t) {
             FAILURES.incrementAndGet();
@@ -181,6 +183,7 @@ public final class Recorder {
     private static boolean takeStack(long now) {
         int limit = stacksPerSecond;
         if (limit == Integer.MAX_VALUE) {
+            STACKS.increment();
             return true;
         }
         long s = now / 1000;
@@ -188,11 +191,12 @@ public final class Recorder {
             second = s;
             TAKEN_THIS_SECOND.set(0);
         }
-        if (TAKEN_THIS_SECOND.incrementAndGet() <= limit) {
-            return true;
+        // read first: over the budget, a socket costs no atomic update at all
+        if (TAKEN_THIS_SECOND.get() >= limit || TAKEN_THIS_SECOND.incrementAndGet() > limit) {
+            return false;
         }
-        NOT_TAKEN.increment();
-        return false;
+        STACKS.increment();
+        return true;
     }
 
     /**
@@ -201,7 +205,7 @@ public final class Recorder {
      */
     public static void resolveOlderThan(long millis) {
         long before = System.currentTimeMillis() - millis;
-        for (SocketRecord r : OPEN.values()) {
+        for (SocketRecord r : OPEN.snapshot().values()) {
             if (r.openedMillis() <= before) {
                 r.site();
             }
