@@ -6,11 +6,13 @@
 # the settings of ./teardown bench: a fork never inherits the TIME_WAIT sockets of the one before it, whose number
 # changes what connect() pays to find a port. Prints each run and the medians. `cpu` instead of ROUNDS: the
 # connecting thread's CPU time per connection, all and user-mode only (ChurnCpu.java), which a busy machine disturbs
-# far less than throughput.
+# far less than throughput. `alternate` instead of ROUNDS: AlternatingChurn.java, two warmed JVMs (without and with
+# the agent) taking turns window by window, so that the machine's drift cancels within each pair; it runs the agent
+# as the second JVM and then as the first (a position bias cancels too), for the default budget and for stacks=all.
 # Needs root (unshare -n), benchmarks/target/benchmarks.jar, native/target/bin and the agent jar:
 #   mvn -B -q -DskipTests package -pl benchmarks,agent -am
-# Usage: benchmarks/agent/agent-churn.sh [ROUNDS|cpu [ROUNDS]]   (default 6 and 3; $TEARDOWN_AGENT_JAR names another
-# agent jar)
+# Usage: benchmarks/agent/agent-churn.sh [ROUNDS | cpu [ROUNDS] | alternate [PAIRS]]   (default 6, 3 and 40;
+# $TEARDOWN_AGENT_JAR names another agent jar)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 jar=$PWD/benchmarks/target/benchmarks.jar
@@ -64,6 +66,21 @@ if [ "${1:-}" = cpu ]; then
          END { n=NR
                printf "median CPU ns per connection: without %.0f (user %.0f), agent %.0f (user %.0f), stacks=all %.0f (user %.0f)\n",
                    med(w,n), med(wu,n), med(g,n), med(gu,n), med(x,n), med(xu,n) }' "$tmp/cpu"
+    exit 0
+fi
+
+if [ "${1:-}" = alternate ]; then
+    pairs=${2:-40}
+    for opt in "" "=stacks=all"; do
+        b=$(java benchmarks/agent/AlternatingChurn.java "$bin" "$pairs" 250 -- -- "-javaagent:$agent$opt" | tail -1)
+        a=$(java benchmarks/agent/AlternatingChurn.java "$bin" "$pairs" 250 -- "-javaagent:$agent$opt" -- | tail -1)
+        echo "agent$opt second: $b"
+        echo "agent$opt first:  $a"
+        echo "$b" | awk -v f="$(echo "$a" | sed 's/.*B\/A throughput \([0-9.]*\).*/\1/')" '{
+            match($0, /B\/A throughput [0-9.]+/); s = substr($0, RSTART + 16, RLENGTH - 16)
+            printf "agent%s / without, throughput: %.3f as the second JVM, %.3f as the first, geometric mean %.3f\n",
+                "'"$opt"'", s, 1 / f, sqrt(s / f) }'
+    done
     exit 0
 fi
 

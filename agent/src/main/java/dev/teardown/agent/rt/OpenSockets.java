@@ -8,7 +8,7 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * The records of the open descriptors, indexed by descriptor number: pages of 1024 slots made on first use, so that
- * recording and dropping a socket is two array reads and one volatile store, with no boxing, hashing or allocation
+ * recording and dropping a socket is two array reads and one release store (a compare-and-set to drop), with no boxing, hashing or allocation
  * beyond the record. Numbers past the pages (only where {@code fs.nr_open} was raised above four million) go to a map.
  */
 final class OpenSockets {
@@ -32,7 +32,7 @@ final class OpenSockets {
             pages.compareAndSet(p, null, new AtomicReferenceArray<>(PAGE));
             page = pages.get(p);
         }
-        page.set(fd & (PAGE - 1), r);
+        page.setRelease(fd & (PAGE - 1), r); // publishes the record's plain fields; no fence on the opening path
     }
 
     /** The record of descriptor {@code fd}, or null. */

@@ -1,0 +1,169 @@
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.net.InetSocketAddress;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The agent's cost per connection, measured so that the machine's drift cancels: two JVMs, one without the agent and
+ * one with it, each in a network namespace of its own with its own {@code native/accept-close-listener}, both warmed
+ * up, then take turns running the churn loop ({@code SocketChannel.open(address)} then {@code close()}, one thread)
+ * for one window each, in the order A B B A A B ..., while the other waits on its standard input. Each pair of
+ * adjacent windows ran under the same conditions of a shared machine; the report is the median over the pairs of
+ * (connections per second with the agent) / (without), and the same for the connecting thread's CPU time.
+ *
+ * <p>{@code java AlternatingChurn.java NATIVE_BIN PAIRS WINDOW_MS -- JVM_OPTIONS_A -- JVM_OPTIONS_B} (run by
+ * {@code agent-churn.sh alternate}; needs root for {@code unshare -n}). A child is this file run as
+ * {@code java AlternatingChurn.java --child PORT WINDOW_MS}.
+ */
+public final class AlternatingChurn {
+    private static final String SELF = "benchmarks/agent/AlternatingChurn.java"; // the script runs from the repository
+
+    public static void main(String[] args) throws Exception {
+        if (args[0].equals("--child")) {
+            child(Integer.parseInt(args[1]), Long.parseLong(args[2]));
+            return;
+        }
+        String bin = args[0];
+        int pairs = Integer.parseInt(args[1]);
+        long windowMs = Long.parseLong(args[2]);
+        List<List<String>> options = new ArrayList<>();
+        for (int i = 3; i < args.length; i++) {
+            if (args[i].equals("--")) {
+                options.add(new ArrayList<>());
+            } else {
+                options.get(options.size() - 1).add(args[i]);
+            }
+        }
+        if (options.size() != 2) {
+            throw new IllegalArgumentException("expected: BIN PAIRS WINDOW_MS -- OPTIONS_A -- OPTIONS_B");
+        }
+        Child a = new Child(bin, options.get(0), windowMs);
+        Child b = new Child(bin, options.get(1), windowMs);
+        try {
+            a.await("ready");
+            b.await("ready");
+            double[] rate = new double[pairs];
+            double[] cpu = new double[pairs];
+            double[] rateA = new double[pairs];
+            double[] rateB = new double[pairs];
+            for (int p = 0; p < pairs; p++) {
+                // A B, then B A: a drift within a pair favours each side equally often
+                long[] wa;
+                long[] wb;
+                if (p % 2 == 0) {
+                    wa = a.window();
+                    wb = b.window();
+                } else {
+                    wb = b.window();
+                    wa = a.window();
+                }
+                rateA[p] = wa[0] * 1e9 / wa[2];
+                rateB[p] = wb[0] * 1e9 / wb[2];
+                rate[p] = rateB[p] / rateA[p];
+                cpu[p] = ((double) wa[1] / wa[0]) / ((double) wb[1] / wb[0]);
+                System.out.printf("pair %3d  A %6.0f conn/s %6.0f ns cpu  B %6.0f conn/s %6.0f ns cpu  B/A %.3f  cpu A/B %.3f%n",
+                        p + 1, rateA[p], (double) wa[1] / wa[0], rateB[p], (double) wb[1] / wb[0], rate[p], cpu[p]);
+            }
+            System.out.printf("median over %d pairs of %d ms windows: A %.0f conn/s, B %.0f conn/s; B/A throughput %.3f "
+                    + "(quartiles %.3f-%.3f); by CPU per connection %.3f (quartiles %.3f-%.3f)%n", pairs, windowMs,
+                    median(rateA), median(rateB), median(rate), quantile(rate, 0.25), quantile(rate, 0.75),
+                    median(cpu), quantile(cpu, 0.25), quantile(cpu, 0.75));
+        } finally {
+            a.stop();
+            b.stop();
+        }
+    }
+
+    private static double median(double[] v) {
+        return quantile(v, 0.5);
+    }
+
+    private static double quantile(double[] v, double q) {
+        double[] s = v.clone();
+        Arrays.sort(s);
+        double i = q * (s.length - 1);
+        int lo = (int) Math.floor(i);
+        int hi = (int) Math.ceil(i);
+        return s[lo] + (s[hi] - s[lo]) * (i - lo);
+    }
+
+    /** A child JVM in a fresh network namespace with its own listener, driven a window at a time. */
+    private static final class Child {
+        private final Process process;
+        private final BufferedReader out;
+        private final PrintStream in;
+
+        Child(String bin, List<String> jvmOptions, long windowMs) throws IOException {
+            String java = ProcessHandle.current().info().command().orElse("java");
+            String script = "set -e; ip link set lo up; sysctl -qw net.ipv4.ip_local_port_range='1024 65535' "
+                    + "net.ipv4.tcp_tw_reuse=1 net.ipv4.tcp_tw_reuse_delay=1000 net.ipv4.tcp_timestamps=1; "
+                    + "f=$(mktemp); \"$1\"/accept-close-listener --mode wait-for-client >\"$f\" & l=$!; "
+                    + "until grep -q '[0-9]' \"$f\"; do sleep 0.05; done; "
+                    + "port=$(grep -o '[0-9]\\+' \"$f\" | tail -1); rm -f \"$f\"; shift; "
+                    + "\"$@\" --child \"$port\" " + windowMs + "; kill $l";
+            List<String> cmd = new ArrayList<>(List.of("unshare", "-n", "bash", "-c", script, "child", bin, java));
+            cmd.addAll(jvmOptions);
+            cmd.add(SELF);
+            process = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+            in = new PrintStream(process.getOutputStream(), true, StandardCharsets.UTF_8);
+        }
+
+        void await(String word) throws IOException {
+            String line = out.readLine();
+            if (!word.equals(line)) {
+                throw new IllegalStateException("child said " + line + ", expected " + word);
+            }
+        }
+
+        /** One window: connections, CPU ns and wall ns. */
+        long[] window() throws IOException {
+            in.println("go");
+            String line = out.readLine();
+            if (line == null) {
+                throw new IllegalStateException("child exited");
+            }
+            return Arrays.stream(line.trim().split(" ")).mapToLong(Long::parseLong).toArray();
+        }
+
+        void stop() {
+            in.close();
+            try {
+                process.waitFor();
+            } catch (InterruptedException e) {
+                process.destroy();
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private static void child(int port, long windowMs) throws Exception {
+        InetSocketAddress to = new InetSocketAddress("127.0.0.1", port);
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        for (long end = System.nanoTime() + 5_000_000_000L; System.nanoTime() < end; ) {
+            SocketChannel.open(to).close();
+        }
+        System.out.println("ready");
+        BufferedReader commands = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        while (commands.readLine() != null) {
+            long n = 0;
+            long c0 = threads.getCurrentThreadCpuTime();
+            long t0 = System.nanoTime();
+            long end = t0 + windowMs * 1_000_000L;
+            long now;
+            do {
+                SocketChannel.open(to).close();
+                n++;
+            } while ((now = System.nanoTime()) < end);
+            System.out.println(n + " " + (threads.getCurrentThreadCpuTime() - c0) + " " + (now - t0));
+        }
+    }
+}
