@@ -39,32 +39,32 @@ final class Advices {
     /** {@code SocketChannelImpl(SelectorProvider, ProtocolFamily)}: {@code SocketChannel.open}. */
     static final class ChannelOpen {
         @Advice.OnMethodExit(suppress = Throwable.class)
-        static void exit(@Advice.FieldValue("fd") FileDescriptor owner, @Advice.FieldValue("fdVal") int fd) {
-            Recorder.opened(owner, fd, false);
+        static void exit(@Advice.FieldValue("fdVal") int fd) {
+            Recorder.opened(fd, false);
         }
     }
 
     /** {@code SocketChannelImpl(SelectorProvider, ProtocolFamily, FileDescriptor, SocketAddress)}: accepted. */
     static final class ChannelAccept {
         @Advice.OnMethodExit(suppress = Throwable.class)
-        static void exit(@Advice.FieldValue("fd") FileDescriptor owner, @Advice.FieldValue("fdVal") int fd) {
-            Recorder.opened(owner, fd, true);
+        static void exit(@Advice.FieldValue("fdVal") int fd) {
+            Recorder.opened(fd, true);
         }
     }
 
     /** {@code SocketChannelImpl.implCloseSelectableChannel()}. */
     static final class ChannelClose {
         @Advice.OnMethodEnter(suppress = Throwable.class)
-        static void enter(@Advice.FieldValue("fd") FileDescriptor owner, @Advice.FieldValue("fdVal") int fd) {
-            Recorder.closing(owner, fd);
+        static void enter(@Advice.FieldValue("fdVal") int fd) {
+            Recorder.closing(fd);
         }
     }
 
     /** {@code ServerSocketChannelImpl(SelectorProvider, ProtocolFamily)}: {@code ServerSocketChannel.open}. */
     static final class ListenerOpen {
         @Advice.OnMethodExit(suppress = Throwable.class)
-        static void exit(@Advice.FieldValue("fd") FileDescriptor owner, @Advice.FieldValue("fdVal") int fd) {
-            Recorder.listening(owner, fd);
+        static void exit(@Advice.FieldValue("fdVal") int fd) {
+            Recorder.listening(fd);
         }
     }
 
@@ -80,7 +80,7 @@ final class Advices {
     static final class NettyClose {
         @Advice.OnMethodEnter(suppress = Throwable.class)
         static void enter(@Advice.This Object self, @Advice.FieldValue("fd") int fd) {
-            Recorder.closing(self, fd);
+            Recorder.nettyClosing(self, fd);
         }
     }
 

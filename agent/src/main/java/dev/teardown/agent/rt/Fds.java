@@ -47,20 +47,8 @@ final class Fds {
         }
     }
 
-    /** A JDK channel's {@code FileDescriptor} ({@code sun.nio.ch.SelChImpl.getFD()}). */
-    static FileDescriptor fdOfChannel(Object channel) throws ReflectiveOperationException {
-        try {
-            return (FileDescriptor) Channels.FD.invoke(channel);
-        } catch (ReflectiveOperationException | RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IllegalStateException(t);
-        }
-    }
-
     private static final class Channels {
         static final MethodHandle FD_VAL;
-        static final MethodHandle FD;
 
         static {
             try {
@@ -68,8 +56,6 @@ final class Fds {
                 MethodHandles.Lookup lookup = MethodHandles.privateLookupIn(selCh, MethodHandles.lookup());
                 FD_VAL = lookup.findVirtual(selCh, "getFDVal", MethodType.methodType(int.class))
                         .asType(MethodType.methodType(int.class, Object.class));
-                FD = lookup.findVirtual(selCh, "getFD", MethodType.methodType(FileDescriptor.class))
-                        .asType(MethodType.methodType(Object.class, Object.class));
             } catch (ReflectiveOperationException e) {
                 throw new ExceptionInInitializerError(e);
             }

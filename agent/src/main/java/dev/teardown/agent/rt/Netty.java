@@ -45,12 +45,9 @@ final class Netty {
         return m == null ? -1 : (int) m.invoke(socket);
     }
 
-    /**
-     * What the record of {@code socket} names as its owner ({@link SocketRecord#owner()}): a JDK channel's
-     * {@code FileDescriptor}, or the Netty descriptor object itself.
-     */
-    static Object owner(Object socket) throws ReflectiveOperationException {
-        return socket instanceof SelectableChannel ? Fds.fdOfChannel(socket) : socket;
+    /** The owner tag of a socket's record: 0 for a JDK channel (see {@link Recorder#opened}), else its identity. */
+    static int ownerTag(Object socket) {
+        return socket instanceof SelectableChannel ? 0 : System.identityHashCode(socket);
     }
 
     /** The descriptor of the listener among a channel constructor's arguments (the parent channel), or -1. */

@@ -1,5 +1,8 @@
 package dev.teardown.agent.rt;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.lang.ref.WeakReference;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.Map;
@@ -7,72 +10,124 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
- * The records of the open descriptors, indexed by descriptor number: pages of 1024 slots made on first use, so that
- * recording and dropping a socket is two array reads and one release store (a compare-and-set to drop), with no boxing, hashing or allocation
- * beyond the record. Numbers past the pages (only where {@code fs.nr_open} was raised above four million) go to a map.
+ * What the agent knows of each open descriptor, indexed by number: pages of 1024 slots made on first use. Recording
+ * or dropping a socket writes one {@code long} (when it was opened, how, and whether a stack was taken) with a
+ * release store: no allocation, no atomic update, and no reference stored into these long-lived arrays, which under
+ * G1 would cost a card-marking barrier and concurrent refinement for every connection. References (a stack, a Netty
+ * channel) are written only for the sockets that have them. Numbers past the pages (only where {@code fs.nr_open} was
+ * raised above four million) go to a map of {@link SocketRecord}s.
  */
 final class OpenSockets {
     private static final int PAGE_BITS = 10;
     private static final int PAGE = 1 << PAGE_BITS;
     private static final int PAGES = 1 << 12;
+    private static final VarHandle WORDS = MethodHandles.arrayElementVarHandle(long[].class);
+    private static final VarHandle TAGS = MethodHandles.arrayElementVarHandle(int[].class);
 
-    private final AtomicReferenceArray<AtomicReferenceArray<SocketRecord>> pages = new AtomicReferenceArray<>(PAGES);
+    // a slot's word: opened (ms since the epoch) << 4 | LINKED | STACK | kind; 0 when nothing is recorded
+    private static final int KIND_MASK = 3;
+    private static final int STACK = 4;
+    private static final int LINKED = 8;
+    private static final SocketRecord.Kind[] KINDS = SocketRecord.Kind.values();
+
+    private final AtomicReferenceArray<Page> pages = new AtomicReferenceArray<>(PAGES);
     private final Map<Integer, SocketRecord> beyond = new ConcurrentHashMap<>();
 
-    /** Records {@code r} for its descriptor, replacing whatever was recorded for that number. */
-    void put(SocketRecord r) {
-        int fd = r.fd();
-        int p = fd >>> PAGE_BITS;
-        if (p >= PAGES) {
-            beyond.put(fd, r);
-            return;
-        }
-        AtomicReferenceArray<SocketRecord> page = pages.get(p);
-        if (page == null) {
-            pages.compareAndSet(p, null, new AtomicReferenceArray<>(PAGE));
-            page = pages.get(p);
-        }
-        page.setRelease(fd & (PAGE - 1), r); // publishes the record's plain fields; no fence on the opening path
-    }
-
-    /** The record of descriptor {@code fd}, or null. */
-    SocketRecord get(int fd) {
-        if (fd < 0) {
-            return null;
-        }
-        int p = fd >>> PAGE_BITS;
-        if (p >= PAGES) {
-            return beyond.get(fd);
-        }
-        AtomicReferenceArray<SocketRecord> page = pages.get(p);
-        return page == null ? null : page.get(fd & (PAGE - 1));
+    private static final class Page {
+        final long[] words = new long[PAGE];
+        final int[] tags = new int[PAGE]; // the owner's identity hash, or 0: see put
+        final AtomicReferenceArray<Object> stacks = new AtomicReferenceArray<>(PAGE); // Throwable, then Site
+        final AtomicReferenceArray<WeakReference<Object>> channels = new AtomicReferenceArray<>(PAGE);
+        final int[] parents = new int[PAGE];
     }
 
     /**
-     * Drops the record of {@code fd} if {@code owner} made it: a close by an object that no longer owns the number (its
-     * descriptor was closed behind its back and the number reused) leaves the newer record alone.
+     * Records descriptor {@code fd}, replacing whatever was recorded for that number. {@code ownerTag} is the identity
+     * hash of the object whose close ends the record ({@link #remove}), or 0 for the JDK's sockets, whose close the
+     * agent sees before the descriptor is closed, so that the number cannot have been reused in between.
      */
-    void remove(int fd, Object owner) {
-        SocketRecord r = get(fd);
-        if (r == null || r.owner() != owner) {
-            return;
-        }
+    void put(int fd, int ownerTag, long openedMillis, SocketRecord.Kind kind, Throwable stack) {
         int p = fd >>> PAGE_BITS;
         if (p >= PAGES) {
-            beyond.remove(fd, r);
-        } else {
-            pages.get(p).compareAndSet(fd & (PAGE - 1), r, null);
+            beyond.put(fd, new SocketRecord(fd, openedMillis, kind, stack, null, -1));
+            return;
+        }
+        Page page = pages.get(p);
+        if (page == null) {
+            pages.compareAndSet(p, null, new Page());
+            page = pages.get(p);
+        }
+        int i = fd & (PAGE - 1);
+        long word = openedMillis << 4 | kind.ordinal();
+        if (stack != null) {
+            page.stacks.setRelease(i, stack);
+            word |= STACK;
+        }
+        page.tags[i] = ownerTag;
+        WORDS.setRelease(page.words, i, word);
+    }
+
+    /** Drops the record of {@code fd}, unless it was made for another owner than {@code ownerTag} (0: any). */
+    void remove(int fd, int ownerTag) {
+        int p = fd >>> PAGE_BITS;
+        if (fd < 0) {
+            return;
+        }
+        if (p >= PAGES) {
+            beyond.remove(fd);
+            return;
+        }
+        Page page = pages.get(p);
+        int i = fd & (PAGE - 1);
+        if (page != null && (ownerTag == 0 || (int) TAGS.getAcquire(page.tags, i) == ownerTag)) {
+            WORDS.setRelease(page.words, i, 0L);
         }
     }
 
-    /** A copy of the records, by descriptor; for reports, not the hot path. */
+    /**
+     * Ties a Netty channel, and the listener it was accepted on, to the record of {@code fd}, if the record is there
+     * and (for a tag other than 0) was made for {@code ownerTag}.
+     */
+    void link(int fd, int ownerTag, Object channel, int parentFd) {
+        int p = fd >>> PAGE_BITS;
+        if (fd < 0 || p >= PAGES) {
+            return;
+        }
+        Page page = pages.get(p);
+        int i = fd & (PAGE - 1);
+        if (page == null) {
+            return;
+        }
+        long word = (long) WORDS.getAcquire(page.words, i);
+        if (word == 0 || (ownerTag != 0 && (int) TAGS.getAcquire(page.tags, i) != ownerTag)) {
+            return;
+        }
+        page.channels.set(i, new WeakReference<>(channel));
+        page.parents[i] = parentFd;
+        WORDS.compareAndSet(page.words, i, word, word | LINKED);
+    }
+
+    /** The record of {@code fd} as it is now, or null. */
+    SocketRecord get(int fd) {
+        int p = fd >>> PAGE_BITS;
+        if (fd < 0) {
+            return null;
+        }
+        if (p >= PAGES) {
+            return beyond.get(fd);
+        }
+        Page page = pages.get(p);
+        return page == null ? null : read(page, fd, fd & (PAGE - 1));
+    }
+
+    /** The records of the descriptors open now, by descriptor; for reports, not the hot path. */
     Map<Integer, SocketRecord> snapshot() {
         Map<Integer, SocketRecord> all = new HashMap<>(beyond);
         for (int p = 0; p < PAGES; p++) {
-            AtomicReferenceArray<SocketRecord> page = pages.get(p);
+            Page page = pages.get(p);
             if (page != null) {
                 for (int i = 0; i < PAGE; i++) {
-                    SocketRecord r = page.get(i);
+                    SocketRecord r = read(page, p << PAGE_BITS | i, i);
                     if (r != null) {
                         all.put(r.fd(), r);
                     }
@@ -80,5 +135,49 @@ final class OpenSockets {
             }
         }
         return Collections.unmodifiableMap(all);
+    }
+
+    /**
+     * Turns the stacks of the sockets opened at or before {@code millis} into interned sites, so that their
+     * backtraces are not kept; sockets closed sooner never pay for it.
+     */
+    void resolveOpenedBefore(long millis) {
+        for (int p = 0; p < PAGES; p++) {
+            Page page = pages.get(p);
+            if (page != null) {
+                for (int i = 0; i < PAGE; i++) {
+                    long word = (long) WORDS.getAcquire(page.words, i);
+                    if ((word & STACK) != 0 && word >>> 4 <= millis) {
+                        Object s = page.stacks.get(i);
+                        if (s instanceof Throwable t) {
+                            page.stacks.compareAndSet(i, t, Recorder.siteOf(t));
+                        }
+                    }
+                }
+            }
+        }
+        for (SocketRecord r : beyond.values()) {
+            if (r.openedMillis() <= millis) {
+                r.site();
+            }
+        }
+    }
+
+    /** A consistent copy of slot {@code i}: read again until its word did not change meanwhile. */
+    private static SocketRecord read(Page page, int fd, int i) {
+        while (true) {
+            long word = (long) WORDS.getAcquire(page.words, i);
+            if (word == 0) {
+                return null;
+            }
+            Object stack = (word & STACK) == 0 ? null : page.stacks.get(i);
+            WeakReference<Object> ch = (word & LINKED) == 0 ? null : page.channels.get(i);
+            int parent = (word & LINKED) == 0 ? -1 : page.parents[i];
+            VarHandle.acquireFence();
+            if ((long) WORDS.getAcquire(page.words, i) == word) {
+                return new SocketRecord(fd, word >>> 4, KINDS[(int) (word & KIND_MASK)],
+                        stack, ch == null ? null : ch.get(), parent);
+            }
+        }
     }
 }

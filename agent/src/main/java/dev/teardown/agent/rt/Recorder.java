@@ -81,24 +81,21 @@ public final class Recorder {
 
     // ---- called by the advice ----
 
-    /**
-     * A JDK channel ({@code sun.nio.ch.SocketChannelImpl}) got descriptor {@code fd}; {@code owner} is its
-     * {@code FileDescriptor}.
-     */
-    public static void opened(FileDescriptor owner, int fd, boolean accepted) {
-        record(owner, fd, accepted ? SocketRecord.Kind.ACCEPTED : SocketRecord.Kind.CREATED);
+    /** A JDK channel ({@code sun.nio.ch.SocketChannelImpl}) got descriptor {@code fd}. */
+    public static void opened(int fd, boolean accepted) {
+        record(0, fd, accepted ? SocketRecord.Kind.ACCEPTED : SocketRecord.Kind.CREATED);
     }
 
     /** A {@code ServerSocketChannel} got descriptor {@code fd}. */
-    public static void listening(FileDescriptor owner, int fd) {
-        record(owner, fd, SocketRecord.Kind.LISTENER);
+    public static void listening(int fd) {
+        record(0, fd, SocketRecord.Kind.LISTENER);
     }
 
     /** {@code NioSocketImpl.create}: a socket for a {@code Socket} (or a {@code ServerSocket}, when server). */
     public static void created(FileDescriptor fd, boolean server) {
         if (fd != null) {
             try {
-                record(fd, Fds.of(fd), server ? SocketRecord.Kind.LISTENER : SocketRecord.Kind.CREATED);
+                record(0, Fds.of(fd), server ? SocketRecord.Kind.LISTENER : SocketRecord.Kind.CREATED);
             } catch (Throwable t) {
                 FAILURES.incrementAndGet();
             }
@@ -110,16 +107,20 @@ public final class Recorder {
         try {
             FileDescriptor fd = Fds.ofSocketImpl(socketImpl);
             if (fd != null) {
-                record(fd, Fds.of(fd), SocketRecord.Kind.ACCEPTED);
+                record(0, Fds.of(fd), SocketRecord.Kind.ACCEPTED);
             }
         } catch (Throwable t) {
             FAILURES.incrementAndGet();
         }
     }
 
-    /** A Netty {@code io.netty.channel.unix.Socket} was made around descriptor {@code fd}. */
+    /**
+     * A Netty {@code io.netty.channel.unix.Socket} was made around descriptor {@code fd}. Netty's descriptor object
+     * is the record's owner: Netty can be handed a number that something else closes and reuses, so only this
+     * object's own close drops the record.
+     */
     public static void nettySocket(Object socket, int fd) {
-        record(socket, fd, SocketRecord.Kind.NETTY);
+        record(System.identityHashCode(socket), fd, SocketRecord.Kind.NETTY);
     }
 
     /**
@@ -128,41 +129,47 @@ public final class Recorder {
      */
     public static void nettyChannel(Object channel, Object socket, Object[] args) {
         try {
-            SocketRecord r = OPEN.get(Netty.fd(socket));
-            if (r != null && r.owner() == Netty.owner(socket)) {
-                r.linkChannel(channel, Netty.parentFd(args, socket));
-            }
+            OPEN.link(Netty.fd(socket), Netty.ownerTag(socket), channel, Netty.parentFd(args, socket));
         } catch (Throwable t) {
             FAILURES.incrementAndGet();
         }
     }
 
     /**
-     * {@code owner} (what {@link SocketRecord#owner()} names) is closing descriptor {@code fd}: its record goes, unless
-     * the number already belongs to another.
+     * A JDK channel is closing descriptor {@code fd}. The agent sees it before the JDK closes the number, so the record
+     * there is the channel's own.
      */
-    public static void closing(Object owner, int fd) {
+    public static void closing(int fd) {
         try {
-            OPEN.remove(fd, owner);
+            OPEN.remove(fd, 0);
         } catch (Throwable t) {
             FAILURES.incrementAndGet();
         }
     }
 
-    /** As {@link #closing(Object, int)} for a JDK socket, by its descriptor object. */
+    /** As {@link #closing(int)} for a {@code Socket} or {@code ServerSocket}, by its descriptor object. */
     public static void closing(FileDescriptor fd) {
         if (fd != null) {
             try {
-                OPEN.remove(Fds.of(fd), fd);
+                OPEN.remove(Fds.of(fd), 0);
             } catch (Throwable t) {
                 FAILURES.incrementAndGet();
             }
         }
     }
 
+    /** Netty's descriptor object {@code socket} is closing {@code fd}: its record goes, unless another made it. */
+    public static void nettyClosing(Object socket, int fd) {
+        try {
+            OPEN.remove(fd, System.identityHashCode(socket));
+        } catch (Throwable t) {
+            FAILURES.incrementAndGet();
+        }
+    }
+
     // ---- the record ----
 
-    private static void record(Object owner, int fd, SocketRecord.Kind kind) {
+    private static void record(int ownerTag, int fd, SocketRecord.Kind kind) {
         if (fd < 0 || startedMillis == 0) {
             return;
         }
@@ -171,8 +178,7 @@ public final class Recorder {
             // a Throwable's backtrace is the cheapest stack the JVM takes (no frame objects), yet a few microseconds
             // where everything else here is a few tens of nanoseconds: hence the budget. It becomes a Site only for
             // sockets that live long enough to matter (see resolveOlderThan) or that a report lists
-            Throwable stack = takeStack(now) ? new Throwable() : null;
-            OPEN.put(new SocketRecord(fd, owner, now, stack, kind));
+            OPEN.put(fd, ownerTag, now, kind, takeStack(now) ? new Throwable() : null);
             RECORDED.increment();
         } catch (Throwable t) {
             FAILURES.incrementAndGet();
@@ -204,12 +210,7 @@ public final class Recorder {
      * kept; the agent calls it every second. Sockets that close sooner never pay for it.
      */
     public static void resolveOlderThan(long millis) {
-        long before = System.currentTimeMillis() - millis;
-        for (SocketRecord r : OPEN.snapshot().values()) {
-            if (r.openedMillis() <= before) {
-                r.site();
-            }
-        }
+        OPEN.resolveOpenedBefore(System.currentTimeMillis() - millis);
     }
 
     /**
