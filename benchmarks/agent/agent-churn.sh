@@ -9,6 +9,9 @@
 # far less than throughput. `alternate` instead of ROUNDS: AlternatingChurn.java, two warmed JVMs (without and with
 # the agent) taking turns window by window, so that the machine's drift cancels within each pair; it runs the agent
 # as the second JVM and then as the first (a position bias cancels too), for the default budget and for stacks=all.
+# `cpu` and `alternate` pin the connecting JVM to CPU 0 and its listener to CPU 1: where the scheduler happens to
+# place the two decides throughput by up to 20 % from one process to the next, which is what made unpinned forks
+# disagree (JMH forks are not pinned: its listener is a child of the benchmark JVM).
 # Needs root (unshare -n), benchmarks/target/benchmarks.jar, native/target/bin and the agent jar:
 #   mvn -B -q -DskipTests package -pl benchmarks,agent -am
 # Usage: benchmarks/agent/agent-churn.sh [ROUNDS | cpu [ROUNDS] | alternate [PAIRS]]   (default 6, 3 and 40;
@@ -42,9 +45,9 @@ run() {
 
 # one ChurnCpu run against a listener of its own; prints "CPU USER" ns per connection
 cpu() {
-    fresh_netns bash -c '"$1"/accept-close-listener --mode wait-for-client >"$2/listener" & l=$!
-        until grep -q "[0-9]" "$2/listener"; do sleep 0.1; done
-        java $3 "$4" "$(grep -o "[0-9]\+" "$2/listener" | tail -1)" x 2>/dev/null | cut -d" " -f2-3
+    fresh_netns bash -c 'rm -f "$2/listener"; taskset -c 1 "$1"/accept-close-listener --mode wait-for-client --threads 1 >"$2/listener" & l=$!
+        until grep -q "[0-9]" "$2/listener" 2>/dev/null; do sleep 0.1; done
+        taskset -c 0 java $3 "$4" "$(grep -o "[0-9]\+" "$2/listener" | tail -1)" x 2>/dev/null | cut -d" " -f2-3
         kill $l' cpu "$bin" "$tmp" "$1" "$PWD/benchmarks/agent/ChurnCpu.java"
 }
 
