@@ -51,15 +51,20 @@ cpu() {
         kill $l' cpu "$bin" "$tmp" "$1" "$PWD/benchmarks/agent/ChurnCpu.java"
 }
 
+# runs "$1" without the agent (sets a), with it (b) and with stacks=all (c), in an order that rotates with round $2
+rotate() {
+    case $(($2 % 3)) in
+        1) a=$($1 ""); b=$($1 "-javaagent:$agent"); c=$($1 "-javaagent:$agent=stacks=all") ;;
+        2) b=$($1 "-javaagent:$agent"); c=$($1 "-javaagent:$agent=stacks=all"); a=$($1 "") ;;
+        0) c=$($1 "-javaagent:$agent=stacks=all"); a=$($1 ""); b=$($1 "-javaagent:$agent") ;;
+    esac
+}
+
 if [ "${1:-}" = cpu ]; then
     rounds=${2:-3}
     echo "round  without  agent  agent,stacks=all  (CPU ns per connection, all / user mode, median of 12 windows)  load"
     for r in $(seq "$rounds"); do
-        case $((r % 3)) in
-            1) a=$(cpu ""); b=$(cpu "-javaagent:$agent"); c=$(cpu "-javaagent:$agent=stacks=all") ;;
-            2) b=$(cpu "-javaagent:$agent"); c=$(cpu "-javaagent:$agent=stacks=all"); a=$(cpu "") ;;
-            0) c=$(cpu "-javaagent:$agent=stacks=all"); a=$(cpu ""); b=$(cpu "-javaagent:$agent") ;;
-        esac
+        rotate cpu "$r"
         printf "%5d  %13s  %13s  %13s  %s\n" "$r" "${a/ //}" "${b/ //}" "${c/ //}" "$(cut -d' ' -f1-3 /proc/loadavg)"
         echo "$a $b $c" >>"$tmp/cpu"
     done
@@ -90,11 +95,7 @@ fi
 rounds=${1:-6}
 echo "round  without  agent  agent,stacks=all  (conn/s)  ratio  ratio(all)  load"
 for r in $(seq "$rounds"); do
-    case $((r % 3)) in
-        1) a=$(run ""); b=$(run "-javaagent:$agent"); c=$(run "-javaagent:$agent=stacks=all") ;;
-        2) b=$(run "-javaagent:$agent"); c=$(run "-javaagent:$agent=stacks=all"); a=$(run "") ;;
-        0) c=$(run "-javaagent:$agent=stacks=all"); a=$(run ""); b=$(run "-javaagent:$agent") ;;
-    esac
+    rotate run "$r"
     printf "%5d  %7s  %5s  %16s            %5.3f  %10.3f  %s\n" "$r" "$a" "$b" "$c" "$(echo "$b / $a" | bc -l)" \
         "$(echo "$c / $a" | bc -l)" "$(cut -d' ' -f1-3 /proc/loadavg)"
     echo "$a $b $c" >>"$tmp/runs"
