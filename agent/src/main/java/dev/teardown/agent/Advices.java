@@ -36,6 +36,18 @@ final class Advices {
         }
     }
 
+    /**
+     * {@code NioSocketImpl}'s closing action ({@code lambda$closerFor$N(FileDescriptor)}), which its cleaner also runs
+     * when the application drops a {@code Socket} unclosed: without it the record of a collected socket would stay
+     * until its number is reused, and a socket the agent does not see that got the number would inherit its site.
+     */
+    static final class NioCloser {
+        @Advice.OnMethodEnter(suppress = Throwable.class)
+        static void enter(@Advice.Argument(0) FileDescriptor fd) {
+            Recorder.closing(fd);
+        }
+    }
+
     /** {@code SocketChannelImpl(SelectorProvider, ProtocolFamily)}: {@code SocketChannel.open}. */
     static final class ChannelOpen {
         @Advice.OnMethodExit(suppress = Throwable.class)

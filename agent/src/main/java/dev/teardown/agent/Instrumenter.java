@@ -21,7 +21,9 @@ import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.ConcurrentSkipListSet;
 
 import static net.bytebuddy.matcher.ElementMatchers.isConstructor;
+import static net.bytebuddy.matcher.ElementMatchers.nameStartsWith;
 import static net.bytebuddy.matcher.ElementMatchers.named;
+import static net.bytebuddy.matcher.ElementMatchers.none;
 import static net.bytebuddy.matcher.ElementMatchers.takesArgument;
 import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 
@@ -36,7 +38,9 @@ final class Instrumenter implements ClassFileTransformer {
             "sun/nio/ch/NioSocketImpl", new AsmVisitorWrapper.Compound(
                     Advice.to(Advices.NioCreate.class).on(named("create").and(takesArguments(1))),
                     Advice.to(Advices.NioAccept.class).on(named("accept").and(takesArguments(1))),
-                    Advice.to(Advices.NioClose.class).on(named("close").and(takesArguments(0)))),
+                    Advice.to(Advices.NioClose.class).on(named("close").and(takesArguments(0))),
+                    Advice.to(Advices.NioCloser.class).on(nameStartsWith("lambda$closerFor$")
+                            .and(takesArguments(FileDescriptor.class)))),
             "sun/nio/ch/SocketChannelImpl", new AsmVisitorWrapper.Compound(
                     Advice.to(Advices.ChannelOpen.class).on(isConstructor().and(takesArguments(2))),
                     Advice.to(Advices.ChannelAccept.class).on(isConstructor().and(takesArguments(4))
@@ -60,6 +64,7 @@ final class Instrumenter implements ClassFileTransformer {
     private final Instrumentation inst;
     private final Module recorder;
     private final ByteBuddy byteBuddy = new ByteBuddy()
+            .ignore(none()) // not ByteBuddy's default of skipping synthetic methods: NioCloser advises a lambda's body
             .with(TypeValidation.DISABLED)
             .with(InstrumentedType.Factory.Default.FROZEN)
             .with(Implementation.Context.Disabled.Factory.INSTANCE)

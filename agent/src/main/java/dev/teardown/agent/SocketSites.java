@@ -43,4 +43,9 @@ final class SocketSites implements SocketSitesMBean {
     public long getRecorded() {
         return Recorder.recorded();
     }
+
+    @Override
+    public long getOpenRecords() {
+        return Recorder.open().size();
+    }
 }

@@ -15,4 +15,7 @@ public interface SocketSitesMBean {
 
     /** Sockets recorded since the agent started. */
     long getRecorded();
+
+    /** Records held now: the sockets opened since the agent started that it has not seen closed. */
+    long getOpenRecords();
 }

@@ -10,6 +10,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /** A separate JVM running one of the leaky apps: started, waited for until it prints its port, killed on close. */
@@ -17,11 +19,34 @@ public final class AppJvm implements AutoCloseable {
     private final Process process;
     private final int port;
     private final Path stderr;
+    private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
 
-    private AppJvm(Process process, int port, Path stderr) {
+    private AppJvm(Process process, int port, Path stderr, BufferedReader out) {
         this.process = process;
         this.port = port;
         this.stderr = stderr;
+        Thread reader = new Thread(() -> {
+            try {
+                for (String line; (line = out.readLine()) != null; ) {
+                    lines.add(line);
+                }
+            } catch (IOException e) {
+                // the app exited
+            }
+        }, "app-stdout");
+        reader.setDaemon(true);
+        reader.start();
+    }
+
+    /** Waits up to {@code seconds} for the app to print {@code line} after its port; false if it did not. */
+    public boolean awaitLine(String line, int seconds) throws InterruptedException {
+        for (long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds); System.nanoTime() < end; ) {
+            String next = lines.poll(100, TimeUnit.MILLISECONDS);
+            if (line.equals(next)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Starts {@code mainClass} on this test's class path with the given JVM options, and waits for its port. */
@@ -41,7 +66,7 @@ public final class AppJvm implements AutoCloseable {
             p.destroyForcibly();
             throw new IllegalStateException("app did not start: " + line + "; stderr: " + Files.readString(err));
         }
-        return new AppJvm(p, Integer.parseInt(line.substring(5).trim()), err);
+        return new AppJvm(p, Integer.parseInt(line.substring(5).trim()), err, out);
     }
 
     public long pid() {
