@@ -106,9 +106,10 @@ public final class AlternatingChurn {
             String script = "set -e; ip link set lo up; sysctl -qw net.ipv4.ip_local_port_range='1024 65535' "
                     + "net.ipv4.tcp_tw_reuse=1 net.ipv4.tcp_tw_reuse_delay=1000 net.ipv4.tcp_timestamps=1; "
                     + "f=$(mktemp); taskset -c 1 \"$1\"/accept-close-listener --mode wait-for-client --threads 1 >\"$f\" & l=$!; "
+                    + "trap 'kill $l; rm -f \"$f\"' EXIT; "
                     + "until grep -q '[0-9]' \"$f\"; do sleep 0.05; done; "
                     + "port=$(grep -o '[0-9]\\+' \"$f\" | tail -1); rm -f \"$f\"; shift; "
-                    + "taskset -c 0 \"$@\" --child \"$port\" " + windowMs + "; kill $l";
+                    + "taskset -c 0 \"$@\" --child \"$port\" " + windowMs;
             List<String> cmd = new ArrayList<>(List.of("unshare", "-n", "bash", "-c", script, "child", bin, java));
             cmd.addAll(jvmOptions);
             cmd.add(SELF);
