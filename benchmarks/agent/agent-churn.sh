@@ -11,7 +11,8 @@
 # as the second JVM and then as the first (a position bias cancels too), for the default budget and for stacks=all.
 # `cpu` and `alternate` pin the connecting JVM to CPU 0 and its listener to CPU 1: where the scheduler happens to
 # place the two decides throughput by up to 20 % from one process to the next, which is what made unpinned forks
-# disagree (JMH forks are not pinned: its listener is a child of the benchmark JVM).
+# disagree (JMH forks are not pinned: its listener is a child of the benchmark JVM; TEARDOWN_AGENT_JMH_CPUS=0 runs
+# JMH, its fork and the listener all on CPU 0).
 # Needs root (unshare -n), benchmarks/target/benchmarks.jar, native/target/bin and the agent jar:
 #   mvn -B -q -DskipTests package -pl benchmarks,agent -am
 # Usage: benchmarks/agent/agent-churn.sh [ROUNDS | cpu [ROUNDS] | alternate [PAIRS]]   (default 6, 3 and 40;
@@ -37,7 +38,8 @@ fresh_netns() {
 # one JMH fork: 3 x 1 s warm-up, 5 x 1 s measured; prints connections/s (JMH's score)
 run() {
     local extra=$1
-    fresh_netns java -Dteardown.native.bin="$bin" -jar "$jar" jmh 'ChannelChurn.cycle' -p variant=client-first \
+    fresh_netns ${TEARDOWN_AGENT_JMH_CPUS:+taskset -c "$TEARDOWN_AGENT_JMH_CPUS"} java -Dteardown.native.bin="$bin" \
+        -jar "$jar" jmh 'ChannelChurn.cycle' -p variant=client-first \
         -p exchange=false -f 1 -wi 3 -w 1s -i 5 -r 1s -jvmArgsAppend "-Dteardown.native.bin=$bin $extra" \
         -rf csv -rff "$tmp/r.csv" >"$tmp/log" 2>&1 || { cat "$tmp/log" >&2; exit 1; }
     awk -F, 'NR==2 {gsub(/"/,"",$5); printf "%.0f\n", $5}' "$tmp/r.csv"
