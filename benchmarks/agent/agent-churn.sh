@@ -9,7 +9,7 @@
 # far less than throughput. `alternate` instead of ROUNDS: AlternatingChurn.java, two warmed JVMs (without and with
 # the agent) taking turns window by window, so that the machine's drift cancels within each pair; it runs the agent
 # as the second JVM and then as the first (a position bias cancels too), for the default budget and for stacks=all.
-# `cpu` and `alternate` pin the connecting JVM to CPU 0 and its listener to CPU 1: where the scheduler happens to
+# `cpu` and `alternate` pin the connecting JVM to CPU 0 and its listener to CPU 1 (when there are two CPUs): where the scheduler happens to
 # place the two decides throughput by up to 20 % from one process to the next, which is what made unpinned forks
 # disagree (JMH forks are not pinned: its listener is a child of the benchmark JVM; TEARDOWN_AGENT_JMH_CPUS=0 runs
 # JMH, its fork and the listener all on CPU 0).
@@ -47,9 +47,10 @@ run() {
 
 # one ChurnCpu run against a listener of its own; prints "CPU USER" ns per connection
 cpu() {
-    fresh_netns bash -c 'rm -f "$2/listener"; taskset -c 1 "$1"/accept-close-listener --mode wait-for-client --threads 1 >"$2/listener" & l=$!
+    fresh_netns bash -c 'pin0=; pin1=; if [ "$(nproc)" -ge 2 ]; then pin0="taskset -c 0"; pin1="taskset -c 1"; fi
+        rm -f "$2/listener"; $pin1 "$1"/accept-close-listener --mode wait-for-client --threads 1 >"$2/listener" & l=$!
         until grep -q "[0-9]" "$2/listener" 2>/dev/null; do sleep 0.1; done
-        taskset -c 0 java $3 "$4" "$(grep -o "[0-9]\+" "$2/listener" | tail -1)" x 2>/dev/null | cut -d" " -f2-3
+        $pin0 java $3 "$4" "$(grep -o "[0-9]\+" "$2/listener" | tail -1)" x 2>/dev/null | cut -d" " -f2-3
         kill $l' cpu "$bin" "$tmp" "$1" "$PWD/benchmarks/agent/ChurnCpu.java"
 }
 
