@@ -108,25 +108,30 @@ abstract class Client {
         void close(Variant v) {
             TcpSocket t = s;
             s = null;
+            CloseMode plain = plainMode(v);
+            if (plain != null) {
+                t.close(plain);
+            } else if (v == Variant.GRACEFUL) {
+                t.close(GRACEFUL);
+            } else if (v == Variant.LINGER) {
+                t.close(LINGER);
+            } else {
+                throw new AssertionError(v);
+            }
+        }
+
+        /** The mode of a variant that needs no argument (RELEASE, SHUTDOWN, ABORT), or null. */
+        static CloseMode plainMode(Variant v) {
             switch (v) {
                 case CLIENT_FIRST:
                 case SERVER_FIRST:
-                    t.close(CloseMode.RELEASE);
-                    break;
+                    return CloseMode.RELEASE;
                 case SHUTDOWN:
-                    t.close(CloseMode.SHUTDOWN);
-                    break;
+                    return CloseMode.SHUTDOWN;
                 case ABORT:
-                    t.close(CloseMode.ABORT);
-                    break;
-                case GRACEFUL:
-                    t.close(GRACEFUL);
-                    break;
-                case LINGER:
-                    t.close(LINGER);
-                    break;
+                    return CloseMode.ABORT;
                 default:
-                    throw new AssertionError(v);
+                    return null;
             }
         }
 

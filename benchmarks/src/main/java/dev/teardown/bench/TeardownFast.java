@@ -7,21 +7,12 @@ import dev.teardown.TcpSocket;
 final class TeardownFast extends Client.Teardown {
     @Override
     void close(Variant v) {
+        CloseMode mode = plainMode(v);
+        if (mode == null) {
+            throw new IllegalArgumentException("closeFast has no " + v);
+        }
         TcpSocket t = s;
         s = null;
-        switch (v) {
-            case CLIENT_FIRST:
-            case SERVER_FIRST:
-                t.closeFast(CloseMode.RELEASE);
-                break;
-            case SHUTDOWN:
-                t.closeFast(CloseMode.SHUTDOWN);
-                break;
-            case ABORT:
-                t.closeFast(CloseMode.ABORT);
-                break;
-            default:
-                throw new IllegalArgumentException("closeFast has no " + v);
-        }
+        t.closeFast(mode);
     }
 }

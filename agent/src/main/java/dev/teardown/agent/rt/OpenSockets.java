@@ -69,10 +69,10 @@ final class OpenSockets {
 
     /** Drops the record of {@code fd}, unless it was made for another owner than {@code ownerTag} (0: any). */
     void remove(int fd, int ownerTag) {
-        int p = fd >>> PAGE_BITS;
         if (fd < 0) {
             return;
         }
+        int p = fd >>> PAGE_BITS;
         if (p >= PAGES) {
             beyond.remove(fd);
             return;
@@ -89,15 +89,11 @@ final class OpenSockets {
      * and (for a tag other than 0) was made for {@code ownerTag}.
      */
     void link(int fd, int ownerTag, Object channel, int parentFd) {
-        int p = fd >>> PAGE_BITS;
-        if (fd < 0 || p >= PAGES) {
-            return;
-        }
-        Page page = pages.get(p);
-        int i = fd & (PAGE - 1);
+        Page page = fd < 0 || fd >>> PAGE_BITS >= PAGES ? null : pages.get(fd >>> PAGE_BITS);
         if (page == null) {
             return;
         }
+        int i = fd & (PAGE - 1);
         long word = (long) WORDS.getAcquire(page.words, i);
         if (word == 0 || (ownerTag != 0 && (int) TAGS.getAcquire(page.tags, i) != ownerTag)) {
             return;
@@ -109,10 +105,10 @@ final class OpenSockets {
 
     /** The record of {@code fd} as it is now, or null. */
     SocketRecord get(int fd) {
-        int p = fd >>> PAGE_BITS;
         if (fd < 0) {
             return null;
         }
+        int p = fd >>> PAGE_BITS;
         if (p >= PAGES) {
             return beyond.get(fd);
         }

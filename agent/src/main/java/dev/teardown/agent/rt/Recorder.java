@@ -197,7 +197,7 @@ public final class Recorder {
             second = s;
             TAKEN_THIS_SECOND.set(0);
         }
-        // read first: over the budget, a socket costs no atomic update at all
+        // read first: over the budget, a socket does not update the budget's counter
         if (TAKEN_THIS_SECOND.get() >= limit || TAKEN_THIS_SECOND.incrementAndGet() > limit) {
             return false;
         }
