@@ -70,7 +70,7 @@ final class AsyncClose implements Runnable {
             }
             waiting.set(true);
             long delay = s == Closer.WAIT_TIME ? Math.min(closer.pauseNanos(), closer.deadline.remaining())
-                    : closer.deadline.remaining();
+                    : closer.inputWaitDeadline().remaining();
             if (s == Closer.WAIT_INPUT && d.armOwned(dev.teardown.posix.Os.POLLIN, wake) != 0) {
                 delay = Math.min(delay, 10_000_000L); // no poller registration: look again soon
             }

@@ -54,7 +54,11 @@ public final class CloseOutcome {
         }
     }
 
+    /** {@link #socketKind()} of teardown's own {@link TcpSocket}. */
+    public static final String TEARDOWN = "teardown";
+
     private final CloseMode mode;
+    private final String socketKind;
     private final int referencesLeft;
     private final boolean finNow;
     private final boolean finEarlier;
@@ -71,10 +75,12 @@ public final class CloseOutcome {
     private final String note;
     private final boolean alreadyClosed;
     private final boolean lingerAcked;
+    private final boolean finByOwner;
     private String detail;
 
     private CloseOutcome(Recorder r, long elapsedNanos) {
         this.mode = r.mode;
+        this.socketKind = r.socketKind;
         this.referencesLeft = r.referencesLeft;
         this.finNow = r.finNow;
         this.finEarlier = r.finEarlier;
@@ -91,6 +97,7 @@ public final class CloseOutcome {
         this.note = r.note;
         this.alreadyClosed = r.alreadyClosed;
         this.lingerAcked = r.lingerAcked;
+        this.finByOwner = r.finByOwner;
     }
 
     /** The outcome of closing a handle that was already closed: nothing was done. */
@@ -119,7 +126,9 @@ public final class CloseOutcome {
     public static final class Recorder {
         final CloseMode mode;
         final long start;
+        String socketKind = TEARDOWN;
         int referencesLeft;
+        boolean finByOwner;
         boolean finNow;
         boolean finEarlier;
         Rst rst;
@@ -143,6 +152,19 @@ public final class CloseOutcome {
         /** This close sent FIN (shutdown, or the last close(2) of a socket). */
         public Recorder finSent() {
             finNow = true;
+            return this;
+        }
+
+        /** The kind of socket closed ({@link SocketOwner#kind()}); {@link #TEARDOWN} unless set. */
+        Recorder socketKind(String kind) {
+            socketKind = kind;
+            return this;
+        }
+
+        /** The owner's own close sent FIN (a JDK channel registered with a Selector shuts its output at close). */
+        Recorder finSentByOwner() {
+            finNow = true;
+            finByOwner = true;
             return this;
         }
 
@@ -260,6 +282,14 @@ public final class CloseOutcome {
         return mode;
     }
 
+    /**
+     * The kind of socket closed: {@link #TEARDOWN} for a {@link TcpSocket}, otherwise its {@link SocketOwner#kind()}
+     * ("jdk-channel", "jdk-socket", "netty-epoll", "netty-nio", ...).
+     */
+    public String socketKind() {
+        return socketKind;
+    }
+
     /** What went on the wire because of this close. */
     public Sent sent() {
         if (alreadyClosed || alreadyEnded) {
@@ -356,8 +386,12 @@ public final class CloseOutcome {
         String others = referencesLeft + " other reference" + (referencesLeft == 1 ? "" : "s") + " still open"
                 + (children == null ? "" : " (held by child pid " + children + ")");
         if (referencesLeft > 0) {
+            if (finByOwner) {
+                return "FIN sent by the owner's close; its descriptor is still open";
+            }
             if (finNow) {
-                return "FIN sent by shutdown(SHUT_RDWR) (" + others + ")";
+                return "FIN sent by shutdown(" + (mode.kind() == CloseMode.Kind.SHUTDOWN ? "SHUT_RDWR" : "SHUT_WR")
+                        + ") (" + others + ")";
             }
             if (rst != null) {
                 return "RST not sent yet: " + others + "; SO_LINGER {1,0} stays set, so the last close sends RST";
@@ -371,6 +405,7 @@ public final class CloseOutcome {
             StringBuilder b = new StringBuilder();
             if (rst == Rst.UNREAD) {
                 b.append(finNow && mode.kind() == CloseMode.Kind.SHUTDOWN ? "FIN sent by shutdown, then RST: "
+                        : finNow || finEarlier ? "FIN sent, then RST at the last close: "
                         : "RST sent instead of FIN: ").append(unreadBytesDiscarded).append(" unread bytes were discarded");
             } else {
                 b.append(rst.text);

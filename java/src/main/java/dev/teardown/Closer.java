@@ -7,15 +7,23 @@ import dev.teardown.posix.Errno;
 import dev.teardown.posix.Libc;
 import dev.teardown.posix.Os;
 import dev.teardown.posix.Sockaddr;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.Optional;
 
 /**
- * A close mode's system calls on a descriptor the closer has to itself (every other call on it has left),
- * as steps: {@link #step()} does what it can without blocking and says what it waits for next (input, or
- * time). {@link #run()} drives it on the calling thread, parking; {@link AsyncClose} drives it from the
- * poller and a timer, so no thread waits. The sequence records facts in a {@link CloseOutcome.Recorder} and
- * ends with exactly one close(2) ({@link Descriptor#closeFd}), whatever fails before it.
+ * The close modes, each written once: a mode's system calls on a descriptor the closer has to itself (every other
+ * call on it has left), as steps: {@link #step()} does what it can without blocking and says what it waits for
+ * next (input, or time). {@link #run()} drives it on the calling thread, parking; {@link AsyncClose} drives it from
+ * the poller and a timer (or an event loop), so no thread waits. The sequence records facts in a
+ * {@link CloseOutcome.Recorder} and ends with exactly one close(2) ({@link Descriptor#closeFd}), whatever fails
+ * before it.
+ *
+ * <p>Every kind of socket runs these steps. For teardown's own sockets {@code owner} is null and the descriptor is
+ * the handle's. For a socket someone else owns ({@link SocketOwner}: a JDK or Netty channel), the descriptor is
+ * teardown's own reference to it ({@link BorrowedSocket}); reads, the drain and the waits use it; shutdown and
+ * SO_LINGER go through the owner; an RST the mode calls for is sent at once through it ({@code connect(AF_UNSPEC)}),
+ * whatever the owner's close does later; the owner closes its number, then this reference is closed.
  */
 final class Closer {
     /**
@@ -40,6 +48,10 @@ final class Closer {
 
     final Descriptor d;
     private final SharedSocket shared;
+    /** The owner of a borrowed socket; null for teardown's own. */
+    private final SocketOwner owner;
+    /** A borrowed socket whose owner's close(2) was deferred past this close (see {@link SocketOwner#release()}). */
+    private boolean ownerDeferred;
     final CloseMode mode;
     private final InetSocketAddress remote;
     private final CloseOutcome.Recorder rec;
@@ -52,13 +64,23 @@ final class Closer {
     private CloseOutcome outcome;
 
     Closer(Descriptor d, SharedSocket shared, CloseMode mode, long startNanos, InetSocketAddress remote) {
+        this(d, shared, mode, startNanos, remote, null);
+    }
+
+    Closer(Descriptor d, SharedSocket shared, CloseMode mode, long startNanos, InetSocketAddress remote, SocketOwner owner) {
         this.d = d;
         this.shared = shared;
         this.mode = mode;
         this.remote = remote;
-        this.rec = CloseOutcome.record(mode, startNanos);
-        this.jfr = CloseObserver.get().closeEventsEnabled(); // a volatile read unless a recording is on
-        this.jfrLocal = jfr ? localAddress(d.fd) : null;
+        this.owner = owner;
+        this.rec = CloseOutcome.record(mode, startNanos).socketKind(owner == null ? CloseOutcome.TEARDOWN : owner.kind());
+        if (owner != null) {
+            // the owner's facts, onto the reference's shared record: the same steps then read them as for our own
+            shared.outputShutdown = owner.isOutputShutdown();
+            shared.lingerZero = lingerIsZero(d.fd);
+        }
+        this.jfr = CloseObserver.<CloseOutcome>get().closeEventsEnabled(); // a volatile read unless a recording is on
+        this.jfrLocal = !jfr ? null : owner != null ? owner.localAddress() : localAddress(d.fd);
         this.deadline = mode.kind() == CloseMode.Kind.GRACEFUL || mode.kind() == CloseMode.Kind.LINGER
                 ? Deadline.after(startNanos, mode.timeoutNanos()) : Deadline.NONE;
     }
@@ -106,7 +128,7 @@ final class Closer {
             interrupted |= Thread.interrupted(); // else a parked wait would return at once, again and again
             if (s == WAIT_INPUT) {
                 try {
-                    d.awaitOwned("graceful close", Os.POLLIN, deadline);
+                    d.awaitOwned("graceful close", Os.POLLIN, inputWaitDeadline());
                 } catch (TcpException e) {
                     // The wait itself failed (no poller registration): the next step sees the deadline or reads again.
                     java.util.concurrent.locks.LockSupport.parkNanos(Math.min(pauseNanos(), deadline.remaining()));
@@ -116,6 +138,28 @@ final class Closer {
             }
         }
     }
+
+    /**
+     * How long one wait for input may last: the mode's deadline, or for a borrowed socket at most
+     * {@link #OWNER_CHECK_NANOS}, so that an owner's close during the drain is noticed (no event tells of it).
+     */
+    Deadline inputWaitDeadline() {
+        return owner == null ? deadline : Deadline.after(Math.min(OWNER_CHECK_NANOS, deadline.remaining()));
+    }
+
+    /** How often a drain of a borrowed socket looks whether its owner closed it meanwhile. */
+    static final long OWNER_CHECK_NANOS = 50_000_000L;
+
+    /**
+     * An asynchronous close of a borrowed socket may wait this long, after the owner's close, for the owner's
+     * close(2) (a Selector flushing its cancelled key), so that teardown's reference is the last and the outcome
+     * is exact; the synchronous close does not wait (its caller may be that Selector's thread).
+     */
+    void awaitOwnerReleaseUpTo(long nanos) {
+        ownerReleaseWait = nanos;
+    }
+
+    private long ownerReleaseWait;
 
     /** The outcome once {@link #step()} returned {@link #DONE}. */
     CloseOutcome outcome() {
@@ -154,18 +198,18 @@ final class Closer {
         // look for holders then, or when allocation tracking asks for diagnostics. One fcntl otherwise.
         long inode = 0;
         InetSocketAddress local = null;
-        if (remote != null && shared.references.get() == 1
+        if (owner == null && remote != null && shared.references.get() == 1
                 && (SocketSites.isEnabled() || (FOREIGN_HOLDER_CHECK && !closeOnExec(d.fd)))) {
             inode = SocketSites.inodeOf(d.fd).orElse(0);
             local = localAddress(d.fd);
         }
         boolean finEarlier = shared.outputShutdown;
         boolean lingerZero = shared.lingerZero;
-        int left = finish(lingerZero ? UNREAD | UNSENT : UNREAD);
+        int left = finish(lingerZero ? UNREAD | UNSENT | RESET : UNREAD | UNSENT);
         if (left == 0) {
             if (inode > 0) {
                 // after close(2), outside the exclusive section: a /proc scan
-                Optional<String> held = CloseObserver.get().stillHeldAfterClose(inode, local, remote);
+                Optional<String> held = CloseObserver.<CloseOutcome>get().stillHeldAfterClose(inode, local, remote);
                 if (held.isPresent()) {
                     rec.heldBy(held.get());
                     done();
@@ -178,10 +222,12 @@ final class Closer {
             if (lingerZero) {
                 rec.rstByLingerZeroSetEarlier().unreadDiscarded(unread).unsentDiscarded(unsent);
             } else if (unread > 0) {
-                rec.rstByUnreadInput(unread); // RST instead of FIN
+                rec.rstByUnreadInput(unread).unsentDiscarded(unsent); // RST instead of FIN; the send queue goes too
             } else if (!finEarlier) {
                 rec.finSent();
             }
+        } else {
+            ownerCloseFacts(finEarlier);
         }
         done();
     }
@@ -189,8 +235,8 @@ final class Closer {
     private void shutdown() {
         boolean finEarlier = shared.outputShutdown;
         boolean ended = false;
-        if (Libc.shutdown(d.fd, Os.SHUT_RDWR) < 0) {
-            int e = Libc.errno();
+        int e = shutdownSocket(Os.SHUT_RDWR);
+        if (e != 0) {
             if (e == Errno.ENOTCONN) {
                 ended = !finEarlier; // the kernel already ended the connection (a reset): nothing is sent
             } else {
@@ -200,7 +246,7 @@ final class Closer {
         }
         shared.outputShutdown = true;
         shared.inputShutdown = true;
-        int left = finish(UNREAD);
+        int left = finish(UNREAD | UNSENT);
         if (ended && !finEarlier) {
             rec.alreadyEnded();
         } else if (finEarlier) {
@@ -209,7 +255,7 @@ final class Closer {
             rec.finSent();
         }
         if (left == 0 && unread > 0) {
-            rec.rstByUnreadInput(unread);
+            rec.rstByUnreadInput(unread).unsentDiscarded(unsent);
         }
         done();
     }
@@ -217,13 +263,12 @@ final class Closer {
     /** SO_LINGER {1,0}, then the last close: RST, with what it dropped; {@code rec} already says why. */
     private void abort(CloseOutcome.Recorder why) {
         boolean finEarlier = shared.outputShutdown;
-        int rc = Libc.setsockopt(d.fd, Os.SOL_SOCKET, Os.SO_LINGER, Buffers.LINGER_ZERO, 8);
-        if (rc < 0) {
+        int e = setLingerZero();
+        if (e != 0) {
             // No RST then: close(2) sends FIN (or RST for unread input). Say so rather than report an RST.
-            int e = Libc.errno();
             why.rst = null;
             rec.note("setsockopt(SO_LINGER {1,0}) failed with " + Errno.name(e) + ", so close(2) did not reset");
-            int left = finish(UNREAD);
+            int left = finish(UNREAD | UNSENT);
             if (left == 0) {
                 if (!rec.finNow && !rec.finEarlier) {
                     if (finEarlier) {
@@ -233,7 +278,7 @@ final class Closer {
                     }
                 }
                 if (unread > 0) {
-                    rec.rstByUnreadInput(unread);
+                    rec.rstByUnreadInput(unread).unsentDiscarded(unsent);
                 }
             }
             done();
@@ -243,7 +288,7 @@ final class Closer {
         if (finEarlier && !rec.finNow && !rec.finEarlier) {
             rec.finSentEarlier();
         }
-        int left = finish(UNREAD | UNSENT);
+        int left = finish(UNREAD | UNSENT | RESET);
         if (left == 0) {
             rec.unreadDiscarded(unread).unsentDiscarded(unsent);
         }
@@ -256,7 +301,7 @@ final class Closer {
             if (shared.outputShutdown) {
                 rec.finSentEarlier();
             } else {
-                boolean ended = Libc.shutdown(fd, Os.SHUT_WR) < 0 && Libc.errno() == Errno.ENOTCONN;
+                boolean ended = shutdownSocket(Os.SHUT_WR) == Errno.ENOTCONN;
                 shared.outputShutdown = true;
                 if (ended) {
                     finish(0);
@@ -271,13 +316,13 @@ final class Closer {
         long limit = mode.maxDrainBytes();
         try (Buffers.Scratch scratch = Buffers.scratch()) {
             for (;;) {
-                long room = limit - drained;
+                long room = Math.max(0, limit - drainedTotal());
                 long n;
                 if (room == 0) {
                     // At the limit: one byte more (peeked, never counted) tells "limit reached" from "peer done".
                     n = Libc.recv(fd, scratch.address, 1, Os.MSG_DONTWAIT | Os.MSG_PEEK);
                     if (n > 0) {
-                        rec.drained(drained);
+                        rec.drained(drainedTotal());
                         abort(rec.rstAtDrainLimit());
                         return DONE;
                     }
@@ -287,18 +332,36 @@ final class Closer {
                         drained += n;
                         // A peer that keeps the queue full never lets recv say EAGAIN: the deadline must hold anyway.
                         if (deadline.passed()) {
-                            rec.drained(drained);
+                            rec.drained(drainedTotal());
                             abort(rec.rstAtDeadline());
                             return DONE;
                         }
                         continue;
                     }
                 }
-                if (n == 0) {
-                    rec.drained(drained).peerFinReceived();
-                    int left = finish(UNREAD);
+                if (n == 0 && !peerFinArrived(fd)) {
+                    // end of stream without the peer's FIN: input was shut down here (shutdownInput); nothing more
+                    // can be read, so nothing can be drained
+                    rec.drained(drainedTotal()).note("input had been shut down (shutdownInput), so nothing could be"
+                            + " drained and the peer's FIN was not awaited");
+                    int left = finish(UNREAD | UNSENT);
                     if (left == 0 && unread > 0) {
-                        rec.rstByUnreadInput(unread);
+                        rec.rstByUnreadInput(unread).unsentDiscarded(unsent);
+                    }
+                    done();
+                    return DONE;
+                }
+                if (n == 0 && owner != null && owner.drainErrorByOwner() != 0) {
+                    rec.drained(drainedTotal()).drainEndedWith(owner.drainErrorByOwner());
+                    finish(0);
+                    done();
+                    return DONE;
+                }
+                if (n == 0) {
+                    rec.drained(drainedTotal()).peerFinReceived();
+                    int left = finish(UNREAD | UNSENT);
+                    if (left == 0 && unread > 0) {
+                        rec.rstByUnreadInput(unread).unsentDiscarded(unsent);
                     }
                     done();
                     return DONE;
@@ -309,14 +372,25 @@ final class Closer {
                 }
                 if (e != Errno.EAGAIN) {
                     // ECONNRESET and the like: the peer already ended the connection; nothing left to drain.
-                    rec.drained(drained).drainEndedWith(e);
+                    rec.drained(drainedTotal()).drainEndedWith(e);
                     finish(0);
                     done();
                     return DONE;
                 }
                 if (deadline.passed()) {
-                    rec.drained(drained);
+                    rec.drained(drainedTotal());
                     abort(rec.rstAtDeadline());
+                    return DONE;
+                }
+                if (owner != null && !owner.isOpen()) {
+                    // teardown's reference keeps the connection; the owner's close sent nothing. This close is the last.
+                    rec.drained(drainedTotal()).note("closed by its owner during the drain (another thread called"
+                            + " close()); teardown's reference was the last, so this close ended the connection");
+                    int left = finish(UNREAD | UNSENT);
+                    if (left == 0 && unread > 0) {
+                        rec.rstByUnreadInput(unread).unsentDiscarded(unsent);
+                    }
+                    done();
                     return DONE;
                 }
                 return WAIT_INPUT;
@@ -331,7 +405,7 @@ final class Closer {
                 if (!Os.LINUX) {
                     return lingerInKernel();
                 }
-                int left = finish(UNREAD);
+                int left = finish(UNREAD | UNSENT);
                 if (left == 0) { // the others closed meanwhile: this close(2) was the last
                     lastCloseFacts();
                 }
@@ -356,8 +430,9 @@ final class Closer {
             if (shared.outputShutdown) {
                 rec.finSentEarlier();
             } else {
-                if (Libc.shutdown(fd, Os.SHUT_WR) < 0) {
-                    rec.note("shutdown(SHUT_WR) failed: " + Errno.name(Libc.errno()));
+                int e = shutdownSocket(Os.SHUT_WR);
+                if (e != 0) {
+                    rec.note("shutdown(SHUT_WR) failed: " + Errno.name(e));
                 } else {
                     rec.finSent();
                 }
@@ -368,14 +443,14 @@ final class Closer {
         }
         int state = tcpState(fd);
         if (state == Os.TCP_FIN_WAIT2 || state == Os.TCP_TIME_WAIT || state == Os.TCP_CLOSE || state < 0) {
-            if (state == Os.TCP_CLOSE && endedByKernel(fd)) {
+            if (state == Os.TCP_CLOSE && resetByPeer(fd)) {
                 rec.note("the peer reset the connection after acknowledging our data");
             } else if (state > 0) {
                 rec.lingerAcknowledged();
             }
-            int left = finish(UNREAD);
+            int left = finish(UNREAD | UNSENT);
             if (left == 0 && unread > 0) {
-                rec.rstByUnreadInput(unread);
+                rec.rstByUnreadInput(unread).unsentDiscarded(unsent);
             }
             done();
             return DONE;
@@ -389,7 +464,7 @@ final class Closer {
         try (Buffers.Cell linger = Buffers.cell()) {
             Libc.setsockopt(d.fd, Os.SOL_SOCKET, Os.SO_LINGER, linger.putInts(1, seconds), 8);
         }
-        int left = finish(UNREAD);
+        int left = finish(UNREAD | UNSENT);
         if (left == 0) {
             lastCloseFacts();
         }
@@ -402,7 +477,7 @@ final class Closer {
             rec.finSentEarlier();
         }
         if (unread > 0) {
-            rec.rstByUnreadInput(unread); // RST instead of FIN
+            rec.rstByUnreadInput(unread).unsentDiscarded(unsent); // RST instead of FIN
         } else if (!shared.outputShutdown) {
             rec.finSent();
         }
@@ -419,25 +494,52 @@ final class Closer {
 
     private static final int UNREAD = 1;
     private static final int UNSENT = 2;
+    /** A borrowed socket: reset it now through teardown's reference, whatever the owner's close does later. */
+    private static final int RESET = 4;
     private int unread;
     private long unsent;
 
     /**
      * The one close(2), ordered with the other last closes of the socket, so that whoever is really last knows it
-     * and reads what it is about to discard ({@code what}: {@link #UNREAD} FIONREAD, {@link #UNSENT} SIOCOUTQ).
-     * Returns how many references remain.
+     * and reads what it is about to discard ({@code what}: {@link #UNREAD} FIONREAD, {@link #UNSENT} SIOCOUTQ less a
+     * FIN still unacknowledged). For a borrowed socket the owner closes its number first ({@link #RESET}: after
+     * {@code connect(AF_UNSPEC)} has sent the RST), then teardown's reference. Returns how many references remain.
      */
     private int finish(int what) {
         int left;
         synchronized (shared) {
             left = shared.othersAlive();
             if (left == 0) {
-                SocketSites.forget(d.fd); // nothing to do unless allocation tracking is on
+                if (owner == null) {
+                    SocketSites.forget(d.fd); // nothing to do unless allocation tracking is on
+                }
                 if ((what & UNREAD) != 0) {
                     unread = Math.max(0, ioctlInt(d.fd, Os.FIONREAD));
                 }
-                if ((what & UNSENT) != 0 && Os.SIOCOUTQ >= 0) {
-                    unsent = Math.max(0, ioctlInt(d.fd, Os.SIOCOUTQ));
+                // what an RST drops: read only when one goes out (unread input, SO_LINGER zero, ABORT)
+                if ((what & UNSENT) != 0 && Os.SIOCOUTQ >= 0 && (unread > 0 || (what & RESET) != 0)) {
+                    unsent = unsentData(d.fd);
+                }
+            }
+            if (owner != null) {
+                boolean reset = (what & RESET) != 0 && resetNow();
+                try {
+                    ownerDeferred = !owner.release();
+                } catch (IOException | RuntimeException e) {
+                    rec.note("the owner's close failed: " + e);
+                }
+                if (ownerDeferred && ownerReleaseWait > 0) {
+                    ownerDeferred = !awaitOwnerRelease(ownerReleaseWait);
+                    if (!ownerDeferred && left == 0 && !reset) {
+                        // teardown's reference is now the last: what its close(2) discards, read again
+                        unread = Math.max(0, ioctlInt(d.fd, Os.FIONREAD));
+                        if ((what & UNSENT) != 0 && Os.SIOCOUTQ >= 0 && unread > 0) {
+                            unsent = unsentData(d.fd);
+                        }
+                    }
+                }
+                if (ownerDeferred && !reset) {
+                    left = 1; // the owner's number keeps the connection until its close(2)
                 }
             }
             int e = d.closeFd();
@@ -447,7 +549,7 @@ final class Closer {
             shared.references.decrementAndGet();
         }
         rec.referencesLeft(left);
-        if (left > 0) {
+        if (left > 0 && owner == null) {
             String kids = shared.childPids();
             if (kids != null) {
                 rec.children(kids);
@@ -456,11 +558,146 @@ final class Closer {
         return left;
     }
 
+    /** Parks in growing steps until the owner's close(2) has happened or {@code nanos} pass; true if it has. */
+    private boolean awaitOwnerRelease(long nanos) {
+        long end = System.nanoTime() + nanos;
+        long step = 20_000;
+        while (!owner.released()) {
+            long left = end - System.nanoTime();
+            if (left <= 0) {
+                return false;
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(Math.min(step, left));
+            step = Math.min(step * 2, 5_000_000);
+        }
+        return true;
+    }
+
+    /**
+     * After our FIN, end of stream means the peer's FIN arrived unless input was shut down here: then the state is
+     * still FIN_WAIT1 or FIN_WAIT2 (the peer's FIN moves it on, to CLOSING or TIME_WAIT, which leaves the socket in
+     * CLOSE).
+     */
+    private static boolean peerFinArrived(int fd) {
+        int st = tcpState(fd);
+        return st != Os.TCP_FIN_WAIT1 && st != Os.TCP_FIN_WAIT2;
+    }
+
+    /** True if this close runs on a borrowed socket ({@link SocketOwner}). */
+    boolean borrowed() {
+        return owner != null;
+    }
+
+    /** True once a borrowed socket's close returned while its owner's close(2) was still deferred. */
+    boolean ownerDeferred() {
+        return ownerDeferred;
+    }
+
+    /**
+     * A borrowed socket whose owner keeps its number past this close (a JDK channel still registered with a
+     * Selector): what the owner's close did now (the JDK shuts output for a registered channel), and what waits.
+     */
+    private void ownerCloseFacts(boolean finEarlier) {
+        if (!ownerDeferred) {
+            return;
+        }
+        if (!finEarlier && !rec.finNow) {
+            rec.finSentByOwner();
+        }
+        rec.note("the owner's descriptor stays open until its Selector's next select() flushes the cancelled key"
+                + (unread > 0 ? "; that close(2) sends RST for " + unread + " unread bytes" : "")
+                + " (JdkSockets.closeAsync(key, mode) cancels the key and wakes the Selector)");
+    }
+
+    /**
+     * connect(AF_UNSPEC) on teardown's reference: the kernel sends RST and drops the connection now. True if the
+     * connection is gone (reset now, or already).
+     */
+    private boolean resetNow() {
+        if (tcpState(d.fd) == Os.TCP_CLOSE) {
+            return true; // already reset: nothing to send
+        }
+        try (Buffers.Cell unspec = Buffers.cell()) {
+            if (Libc.connect(d.fd, unspec.putInts(Os.AF_UNSPEC, 0, 0, 0), 16) < 0) {
+                rec.note("connect(AF_UNSPEC) failed with " + Errno.name(Libc.errno())
+                        + ": the RST waits for the owner's last close");
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** shutdown(2) of our own socket, or through the owner; 0 or the errno (ENOTCONN: the kernel had ended it). */
+    private int shutdownSocket(int how) {
+        if (owner == null) {
+            return Libc.shutdown(d.fd, how) < 0 ? Libc.errno() : 0;
+        }
+        if (tcpState(d.fd) == Os.TCP_CLOSE) {
+            return Errno.ENOTCONN; // the JDK ignores ENOTCONN; the kernel's state tells
+        }
+        try {
+            if (how != Os.SHUT_RD) {
+                owner.shutdownOutput();
+            }
+            if (how != Os.SHUT_WR) {
+                owner.shutdownInput();
+            }
+            return 0;
+        } catch (IOException | RuntimeException e) {
+            rec.note("the owner's shutdown failed: " + e);
+            return Errno.EINVAL;
+        }
+    }
+
+    /** SO_LINGER {1,0}, on our own socket or through the owner; 0 or the errno. */
+    private int setLingerZero() {
+        if (owner == null) {
+            return Libc.setsockopt(d.fd, Os.SOL_SOCKET, Os.SO_LINGER, Buffers.LINGER_ZERO, 8) < 0 ? Libc.errno() : 0;
+        }
+        try {
+            owner.setLingerZero();
+            return 0;
+        } catch (IOException | RuntimeException e) {
+            rec.note("the owner's SO_LINGER failed: " + e);
+            return Errno.EINVAL;
+        }
+    }
+
+    /** Bytes drained: by teardown, plus what an owner's event loop read and discarded on its behalf. */
+    private long drainedTotal() {
+        return owner == null ? drained : drained + owner.drainedByOwner();
+    }
+
     private void done() {
         outcome = rec.done();
         if (jfr) {
-            CloseObserver.get().closed(outcome, jfrLocal, remote);
+            CloseObserver.<CloseOutcome>get().closed(outcome, jfrLocal, remote);
         }
+    }
+
+    /**
+     * SIOCOUTQ: our bytes the peer has not acknowledged. A FIN counts one there while unacknowledged (FIN_WAIT1,
+     * CLOSING, LAST_ACK); it is not data, so it is left out.
+     */
+    private static long unsentData(int fd) {
+        int q = ioctlInt(fd, Os.SIOCOUTQ);
+        if (q <= 0) {
+            return 0;
+        }
+        int st = tcpState(fd);
+        return st == Os.TCP_FIN_WAIT1 || st == Os.TCP_CLOSING || st == Os.TCP_LAST_ACK ? q - 1 : q;
+    }
+
+    private static boolean lingerIsZero(int fd) {
+        int[] v = new int[2];
+        int[] len = {8};
+        return Libc.getsockopt(fd, Os.SOL_SOCKET, Os.SO_LINGER, v, len) == 0 && v[0] != 0 && v[1] == 0;
+    }
+
+    /** An RST from the peer (or a timeout) ended the connection: TCP_CLOSE with an error pending (POLLERR). */
+    private static boolean resetByPeer(int fd) {
+        int[] pfd = {fd, 0};
+        return Libc.poll(pfd, 1, 0) > 0 && ((pfd[1] >>> 16) & Os.POLLERR) != 0 && tcpState(fd) == Os.TCP_CLOSE;
     }
 
     private static int ioctlInt(int fd, long request) {

@@ -309,6 +309,11 @@ final class Descriptor {
         CloseHook.closeQuietly(fd);
     }
 
+    /** True once {@link #closeFd} ran; read holding the monitor the closer held (the socket's SharedSocket). */
+    boolean released() {
+        return released;
+    }
+
     private void deregister() {
         if (released) {
             throw new IllegalStateException(what + " fd " + fd + " released twice");

@@ -41,6 +41,14 @@ final class SharedSocket {
         references.decrementAndGet();
     }
 
+    /**
+     * For a close that found its handle already closed: the references left besides that handle, whose own close
+     * may still be running (its reference is not counted, as the winner's outcome will not count it).
+     */
+    synchronized int referencesBesides(Descriptor d) {
+        return Math.max(0, references.get() - (d.released() ? 0 : 1));
+    }
+
     /** The children's pids, "42, 43", or null if none. */
     String childPids() {
         Set<Long> c = children;

@@ -36,20 +36,20 @@ import java.util.concurrent.Executor;
 public final class TcpSocket implements AutoCloseable {
     static {
         // The spawn package's way to a socket's descriptor, without the core importing spawn.
-        SocketAccess.install(new SocketAccess.Access() {
+        SocketAccess.install(new SocketAccess.Access<TcpSocket>() {
             @Override
-            public int acquire(Object s, String call) throws TcpException {
-                return ((TcpSocket) s).d.acquire(call).fd();
+            public int acquire(TcpSocket s, String call) throws TcpException {
+                return s.d.acquire(call).fd();
             }
 
             @Override
-            public void release(Object s) {
-                ((TcpSocket) s).d.use().close();
+            public void release(TcpSocket s) {
+                s.d.use().close();
             }
 
             @Override
-            public Runnable childStarted(Object s, long pid) {
-                SharedSocket shared = ((TcpSocket) s).shared;
+            public Runnable childStarted(TcpSocket s, long pid) {
+                SharedSocket shared = s.shared;
                 shared.childStarted(pid);
                 return () -> shared.childExited(pid);
             }
@@ -478,7 +478,7 @@ public final class TcpSocket implements AutoCloseable {
         Args.notNull("mode", mode);
         long start = System.nanoTime();
         if (!d.enterClose()) {
-            return CloseOutcome.alreadyClosed(mode, shared.references.get());
+            return CloseOutcome.alreadyClosed(mode, shared.referencesBesides(d));
         }
         CloseOutcome o = Closer.close(d, shared, mode, start, remote);
         cleanable.clean(); // deregisters: the action sees the handle closed and does nothing
@@ -535,7 +535,7 @@ public final class TcpSocket implements AutoCloseable {
         Args.notNull("executor", executor);
         long start = System.nanoTime();
         if (!d.markClosing()) {
-            return CompletableFuture.completedFuture(CloseOutcome.alreadyClosed(mode, shared.references.get()));
+            return CompletableFuture.completedFuture(CloseOutcome.alreadyClosed(mode, shared.referencesBesides(d)));
         }
         CompletableFuture<CloseOutcome> f = new CompletableFuture<>();
         AsyncClose task = new AsyncClose(d, new Closer(d, shared, mode, start, remote), executor, f, cleanable::clean);

@@ -27,6 +27,10 @@ public final class CloseEvent extends Event {
     @Description("The close mode: RELEASE, SHUTDOWN, ABORT, GRACEFUL(...), LINGER(...)")
     String mode;
 
+    @Label("Socket")
+    @Description("The kind of socket closed: teardown, jdk-channel, jdk-socket, netty-epoll, netty-nio, ...")
+    String socket;
+
     @Label("Sent")
     @Description("What the close put on the wire: NOTHING, FIN, RST, FIN_THEN_RST")
     String sent;

@@ -63,6 +63,7 @@ final class JfrBridge {
             return;
         }
         e.mode = outcome.mode().toString();
+        e.socket = outcome.socketKind();
         e.sent = outcome.sent().name();
         e.elapsed = outcome.elapsedNanos();
         e.local = local == null ? null : TcpEntry.format(local);

@@ -1,5 +1,6 @@
 package dev.teardown.jdk;
 
+import dev.teardown.BorrowedSocket;
 import dev.teardown.CloseMode;
 import dev.teardown.CloseOutcome;
 import dev.teardown.TcpException;
@@ -10,110 +11,94 @@ import dev.teardown.TcpInfo;
 import dev.teardown.TcpState;
 import dev.teardown.inspect.TcpTable;
 import dev.teardown.posix.Errno;
+import dev.teardown.posix.SocketLookup;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.Socket;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executor;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Close modes and kernel views for the JDK's own TCP sockets: a {@link SocketChannel} (blocking or not) and a
- * {@link java.net.Socket}. Each mode puts on the wire what {@link dev.teardown.TcpSocket#close(CloseMode)} puts:
- * RELEASE a FIN (RST if input is unread), SHUTDOWN a FIN at once, ABORT only an RST, graceful a FIN and a drain to
- * the peer's FIN (RST at the deadline or drain limit), linger a FIN once everything is acknowledged (RST at the
- * deadline). When a close returns, the JDK object is closed.
+ * Close modes and kernel views for the JDK's own TCP sockets: a {@link SocketChannel} (blocking or not, registered
+ * with a Selector or not) and a {@link java.net.Socket}. Each mode runs the very steps of
+ * {@link dev.teardown.TcpSocket#close(CloseMode)} (teardown's one close engine, through {@link BorrowedSocket}) and
+ * puts on the wire what they put: RELEASE a FIN (RST if input is unread), SHUTDOWN a FIN at once, ABORT only an RST,
+ * sent at once even for a channel a Selector still holds, graceful a FIN and a drain to the peer's FIN (RST at the
+ * deadline or drain limit), linger a FIN once everything is acknowledged (RST at the deadline). Every close reaches
+ * JFR's {@code dev.teardown.Close} event, {@link dev.teardown.inspect.CloseListeners} and the metrics, with
+ * {@link CloseOutcome#socketKind()} "jdk-channel" or "jdk-socket".
  *
  * <p><b>The socket stays the JDK's.</b> teardown changes it only through the JDK's public API
  * ({@code shutdownOutput}, {@code shutdownInput}, {@code SO_LINGER}, {@code close}), so the JDK's own close runs
- * exactly once and the number is never released behind its back. The descriptor is used only to read: FIONREAD
- * (unread input an RST discards), SIOCOUTQ (our unacknowledged output an RST drops), TCP_INFO. It is found with
- * {@code --add-opens java.base/sun.nio.ch=ALL-UNNAMED} when the JVM has it, and otherwise from the socket's
- * addresses (sock_diag gives its inode, {@code /proc/self/fd} the number). Where it cannot be found, the
- * outcome's counts are -1 and its detail says why, instead of a guess.
+ * exactly once and the number is never released behind its back. Reads (FIONREAD, SIOCOUTQ, TCP_INFO), the drain,
+ * the waits and an immediate reset ({@code connect(AF_UNSPEC)}) use a reference of teardown's own, a checked dup
+ * of the JDK's number, closed after the JDK's close. The number is found without reflection (a few system calls:
+ * recently found numbers, then one getpeername per descriptor of the process), or read from the channel when the
+ * JVM has {@code --add-opens java.base/sun.nio.ch=ALL-UNNAMED}.
+ *
+ * <p><b>A channel registered with a Selector.</b> The JDK closes its number only at that Selector's next
+ * {@code select}: an RST (ABORT, a deadline) goes out at once anyway; a FIN the JDK's close sends at once (it shuts
+ * output for a registered channel); what its deferred close(2) still does (an RST for unread input) the outcome
+ * names. {@link #closeAsync(SelectionKey, CloseMode)} cancels the key and wakes the Selector so that nothing waits.
  *
  * <p><b>Bad input.</b> null: {@link IllegalArgumentException}; an already closed channel or socket: the JDK's
  * {@link java.nio.channels.ClosedChannelException} or {@link java.net.SocketException} ("Socket is closed"),
  * nothing done; an unconnected one: {@link IllegalStateException}; a Unix-domain channel or an {@code SSLSocket}:
- * {@link IllegalArgumentException}; graceful or linger on a channel that a Selector still holds a valid key for:
- * {@link IllegalStateException} naming {@link #closeAsync(SelectionKey, CloseMode)}. A channel closed by its
- * owner while teardown drains it: the drain stops, the outcome's detail says so, and nothing is closed twice.
+ * {@link IllegalArgumentException}. A channel closed by its owner while teardown drains it: teardown's reference
+ * keeps the connection until the drain ends, the outcome says what that close did, and nothing is closed twice.
+ * No other thread may read the channel during a close: it would take the bytes the drain counts.
  */
 public final class JdkSockets {
     private JdkSockets() {}
 
     /**
      * Ends the connection of {@code channel} with {@code mode} on the calling thread and closes the channel.
-     * graceful and linger wait (a virtual thread parks, it is not pinned); a non-blocking channel is switched to
-     * blocking mode for graceful, which needs it to hold no valid {@link SelectionKey}: use
-     * {@link #closeAsync(SelectionKey, CloseMode)} for a channel served by a Selector. No other thread may read the
-     * channel meanwhile: the drain's timed reads would queue behind it, and the deadline could not hold.
+     * graceful and linger wait (a virtual thread parks, it is not pinned; a platform thread waits in poll(2)).
      *
      * @throws java.nio.channels.ClosedChannelException if the channel was already closed (nothing is done)
-     * @throws IllegalStateException if it is not connected, or graceful/linger meets a valid SelectionKey
+     * @throws IllegalStateException if it is not connected
      * @throws IllegalArgumentException if an argument is null or the channel is not TCP (Unix-domain)
-     * @throws IOException if the JDK's own calls fail
+     * @throws IOException if the JDK's own calls fail, or the descriptor cannot be found ({@link TcpException})
      */
     public static CloseOutcome close(SocketChannel channel, CloseMode mode) throws IOException {
-        return close(Endpoint.of(channel), mode);
+        requireMode(mode);
+        return BorrowedSocket.close(JdkOwner.of(channel), mode);
     }
 
     /**
      * As {@link #close(SocketChannel, CloseMode)} for a {@link Socket} (a {@code Socket} from
-     * {@code SocketChannel.socket()} is closed through its channel). graceful drains through the socket's input
-     * stream with a per-read timeout ({@code SO_TIMEOUT}).
+     * {@code SocketChannel.socket()} is closed through its channel).
      *
      * @throws java.net.SocketException "Socket is closed" if it was already closed (nothing is done)
      */
     public static CloseOutcome close(Socket socket, CloseMode mode) throws IOException {
-        return close(Endpoint.of(socket), mode);
-    }
-
-    private static CloseOutcome close(Endpoint e, CloseMode mode) throws IOException {
         requireMode(mode);
-        long start = System.nanoTime();
-        CloseOutcome.Recorder r = CloseOutcome.record(mode, start).referencesLeft(0);
-        switch (mode.kind()) {
-            case GRACEFUL:
-                return Closing.graceful(e, mode, r, start).done();
-            case LINGER:
-                return Closing.linger(e, mode, r, start).done();
-            default:
-                return Closing.immediate(e, mode, r).done();
-        }
+        return BorrowedSocket.close(JdkOwner.of(socket), mode);
     }
 
     /**
-     * Ends the connection of a non-blocking {@code channel} without blocking the calling thread, which may be the
-     * thread of the Selector that serves it. graceful's drain and linger's waits run on teardown's own selector
-     * thread. The future completes when the JDK has really closed the socket: for a channel that was registered
-     * with a Selector, that is after every such Selector flushed its cancelled key.
+     * Ends the connection of {@code channel} without blocking the calling thread, which may be the thread of the
+     * Selector that serves it: the steps run on teardown's close thread, graceful's and linger's waits are poller
+     * callbacks and timers. The future completes when the JDK has really closed the socket: for a channel that was
+     * registered with a Selector, after that Selector flushed the cancelled key (at most 10 s plus the mode's
+     * timeout later; then the outcome says the close(2) is still pending).
      *
      * <p><b>What the caller's selector loop must do.</b> A channel with a valid key must be passed as its key
      * ({@link #closeAsync(SelectionKey, CloseMode)}), or the key cancelled first. From then on the loop must not
-     * read, write or re-register the channel, and must keep calling {@code select} (any variant): the JDK closes
-     * the descriptor of a registered channel only when the Selector flushes the cancelled key at its next select.
-     * A blocking channel is closed with {@link #close(SocketChannel, CloseMode)} on a teardown thread.
+     * read, write or re-register the channel, and must keep calling {@code select} (any variant).
      *
      * @throws IllegalStateException if a Selector still holds a valid key for the channel, or it is not connected
      * @throws IllegalArgumentException as {@link #close(SocketChannel, CloseMode)}
      */
     public static CompletableFuture<CloseOutcome> closeAsync(SocketChannel channel, CloseMode mode) throws IOException {
         requireMode(mode);
-        Endpoint e = Endpoint.of(channel);
-        if (channel.isBlocking()) {
-            return CompletableFuture.supplyAsync(() -> {
-                try {
-                    return close(e, mode);
-                } catch (IOException failure) {
-                    throw new java.util.concurrent.CompletionException(failure);
-                }
-            }, BLOCKING_CLOSERS);
+        JdkOwner owner = JdkOwner.of(channel);
+        if (!channel.isBlocking()) {
+            requireNoValidKey(channel);
         }
-        requireNoValidKey(channel);
-        return AsyncClose.start(channel, e, mode, System.nanoTime());
+        return BorrowedSocket.closeAsync(owner, mode, null);
     }
 
     /**
@@ -130,10 +115,10 @@ public final class JdkSockets {
             throw new IllegalArgumentException("not a SocketChannel's key: " + key.channel());
         }
         requireMode(mode);
-        Endpoint e = Endpoint.of(ch);
+        JdkOwner owner = JdkOwner.of(ch);
         key.cancel();
         key.selector().wakeup();
-        return AsyncClose.start(ch, e, mode, System.nanoTime());
+        return BorrowedSocket.closeAsync(owner, mode, null);
     }
 
     // ---- views ----
@@ -144,55 +129,52 @@ public final class JdkSockets {
      * @throws TcpException with EBADF if the descriptor could not be found or the channel closed during the read
      */
     public static TcpInfo tcpInfo(SocketChannel channel) throws IOException {
-        return tcpInfo(Endpoint.of(channel));
+        return tcpInfo(JdkOwner.of(channel));
     }
 
     /** The kernel's TCP_INFO of the socket. */
     public static TcpInfo tcpInfo(Socket socket) throws IOException {
-        return tcpInfo(Endpoint.of(socket));
+        return tcpInfo(JdkOwner.of(socket));
     }
 
-    private static TcpInfo tcpInfo(Endpoint e) throws IOException {
-        TcpInfo[] info = {null};
-        TcpException[] failed = {null};
-        int ok = e.read(fd -> {
-            try {
-                info[0] = TcpInfo.of(fd);
-                return 0;
-            } catch (TcpException t) {
-                failed[0] = t;
-                return -1;
-            }
-        });
-        if (failed[0] != null) {
-            throw failed[0];
+    private static TcpInfo tcpInfo(JdkOwner e) throws IOException {
+        try {
+            return BorrowedSocket.query(e, fd -> {
+                try {
+                    return TcpInfo.of(fd);
+                } catch (TcpException t) {
+                    throw new UncheckedIOException(t);
+                }
+            });
+        } catch (UncheckedIOException t) {
+            throw t.getCause();
         }
-        if (ok < 0) {
-            throw TcpException.of("getsockopt(TCP_INFO) of " + e + ": " + e.unknownWhy(), Errno.EBADF);
-        }
-        return info[0];
     }
 
     /** The connection's TCP state: from TCP_INFO, or from the kernel's table when the descriptor is not found. */
     public static TcpState state(SocketChannel channel) throws IOException {
-        return state(Endpoint.of(channel));
+        return state(JdkOwner.of(channel));
     }
 
     /** The connection's TCP state, as {@link #state(SocketChannel)}. */
     public static TcpState state(Socket socket) throws IOException {
-        return state(Endpoint.of(socket));
+        return state(JdkOwner.of(socket));
     }
 
-    private static TcpState state(Endpoint e) throws IOException {
-        if (e.fd() >= 0) {
+    private static TcpState state(JdkOwner e) throws IOException {
+        try {
             return tcpInfo(e).state();
+        } catch (TcpException notFound) {
+            if (notFound.errno() != Errno.ENOENT) {
+                throw notFound;
+            }
+            Optional<TcpEntry> row = TcpTable.lookup(e.local, e.remote);
+            if (row.isEmpty()) {
+                throw TcpException.of("state of " + e + ": the kernel's table has no " + e.local + " -> " + e.remote
+                        + " in this thread's network namespace, and no descriptor of this process names it", Errno.ENOENT);
+            }
+            return row.get().state();
         }
-        Optional<TcpEntry> row = TcpTable.lookup(e.local, e.remote);
-        if (row.isEmpty()) {
-            throw TcpException.of("state of " + e + ": the kernel's table has no " + e.local + " -> " + e.remote
-                    + " in this thread's network namespace, and " + e.unknownWhy(), Errno.ENOENT);
-        }
-        return row.get().state();
     }
 
     /**
@@ -200,51 +182,50 @@ public final class JdkSockets {
      * reads nothing. A channel that stays open after this is true is a CLOSE_WAIT in the making.
      */
     public static boolean isPeerClosed(SocketChannel channel) throws IOException {
-        return isPeerClosed(Endpoint.of(channel));
+        return isPeerClosed(JdkOwner.of(channel));
     }
 
     /** As {@link #isPeerClosed(SocketChannel)}. */
     public static boolean isPeerClosed(Socket socket) throws IOException {
-        return isPeerClosed(Endpoint.of(socket));
+        return isPeerClosed(JdkOwner.of(socket));
     }
 
-    private static boolean isPeerClosed(Endpoint e) throws IOException {
-        TcpException[] failed = {null};
-        int r = e.read(fd -> {
-            try {
-                return PeerCheck.isPeerClosed(fd) ? 1 : 0;
-            } catch (TcpException t) {
-                failed[0] = t;
-                return -1;
-            }
-        });
-        if (failed[0] != null) {
-            throw failed[0];
+    private static boolean isPeerClosed(JdkOwner e) throws IOException {
+        try {
+            return BorrowedSocket.query(e, fd -> {
+                try {
+                    return PeerCheck.isPeerClosed(fd);
+                } catch (TcpException t) {
+                    throw new UncheckedIOException(t);
+                }
+            });
+        } catch (UncheckedIOException t) {
+            throw t.getCause();
         }
-        if (r < 0) {
-            throw TcpException.of("poll(POLLRDHUP) of " + e + ": " + e.unknownWhy(), Errno.EBADF);
-        }
-        return r == 1;
     }
 
     /** Every process and descriptor that holds the channel's socket (as {@code ss -p} shows). */
     public static SocketOwners owners(SocketChannel channel) throws IOException {
-        return owners(Endpoint.of(channel));
+        return owners(JdkOwner.of(channel));
     }
 
     /** Every process and descriptor that holds the socket. */
     public static SocketOwners owners(Socket socket) throws IOException {
-        return owners(Endpoint.of(socket));
+        return owners(JdkOwner.of(socket));
     }
 
-    private static SocketOwners owners(Endpoint e) throws IOException {
-        long inode = e.inode();
-        if (inode <= 0) {
+    private static SocketOwners owners(JdkOwner e) throws IOException {
+        long inode;
+        try {
+            inode = BorrowedSocket.query(e, SocketLookup::inodeOf);
+        } catch (TcpException notFound) {
             inode = TcpTable.lookup(e.local, e.remote).map(TcpEntry::inode).orElse(0L);
         }
         if (inode <= 0) {
-            throw TcpException.of("owners of " + e + ": " + e.unknownWhy(), Errno.ENOENT);
+            throw TcpException.of("owners of " + e + ": no descriptor of this process and no row of the kernel's table"
+                    + " names " + e.local + " -> " + e.remote, Errno.ENOENT);
         }
+        // teardown's own reference was closed after the query: the owners are the JDK's holders
         return SocketOwners.of(inode);
     }
 
@@ -268,11 +249,4 @@ public final class JdkSockets {
             ch.configureBlocking(false);
         }
     }
-
-    private static final AtomicInteger THREADS = new AtomicInteger();
-    private static final Executor BLOCKING_CLOSERS = java.util.concurrent.Executors.newCachedThreadPool(task -> {
-        Thread t = new Thread(task, "teardown-jdk-blocking-close-" + THREADS.incrementAndGet());
-        t.setDaemon(true);
-        return t;
-    });
 }

@@ -126,7 +126,7 @@ public final class ChildProcess {
          */
         public ChildProcess start() throws IOException {
             Os.requireSupported();
-            SocketAccess.Access access = sockets.isEmpty() ? null : SocketAccess.get();
+            SocketAccess.Access<TcpSocket> access = sockets.isEmpty() ? null : SocketAccess.get();
             List<TcpSocket> acquired = new ArrayList<>();
             Map<Integer, Integer> targetToSource = new TreeMap<>();
             try {

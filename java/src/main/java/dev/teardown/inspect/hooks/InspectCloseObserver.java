@@ -12,7 +12,7 @@ import java.util.Optional;
  * ({@code META-INF/services}, and {@code provides} in module-info): JFR close events and the names of the
  * processes that still hold a socket after our close. Not exported; not API.
  */
-public final class InspectCloseObserver implements CloseObserver {
+public final class InspectCloseObserver implements CloseObserver<CloseOutcome> {
     /** For the service loader. */
     public InspectCloseObserver() {}
 
@@ -22,8 +22,8 @@ public final class InspectCloseObserver implements CloseObserver {
     }
 
     @Override
-    public void closed(Object outcome, InetSocketAddress local, InetSocketAddress remote) {
-        TeardownJfr.closed((CloseOutcome) outcome, local, remote);
+    public void closed(CloseOutcome outcome, InetSocketAddress local, InetSocketAddress remote) {
+        TeardownJfr.closed(outcome, local, remote);
     }
 
     @Override
