@@ -4,6 +4,7 @@ import dev.teardown.posix.Errno;
 import dev.teardown.posix.Libc;
 import dev.teardown.posix.Os;
 import dev.teardown.posix.Sockaddr;
+import dev.teardown.posix.SocketQueues;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.DirectoryStream;
@@ -51,7 +52,12 @@ public final class BorrowedSocket {
         Args.notNull("owner", owner);
         Args.notNull("mode", mode);
         long start = System.nanoTime();
-        Descriptor d = open(owner);
+        Descriptor d;
+        try {
+            d = open(owner);
+        } catch (Ended ended) {
+            return Closer.endedWithoutReference(owner, mode, start);
+        }
         d.markClosing();
         d.claimExclusive();
         return new Closer(d, new SharedSocket(), mode, start, owner.remoteAddress(), owner).run();
@@ -70,6 +76,9 @@ public final class BorrowedSocket {
         Descriptor d;
         try {
             d = open(owner);
+        } catch (Ended ended) {
+            Executor ex = steps == null ? AsyncClose.TIMER : steps;
+            return CompletableFuture.supplyAsync(() -> Closer.endedWithoutReference(owner, mode, start), ex);
         } catch (IOException | RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
@@ -77,7 +86,9 @@ public final class BorrowedSocket {
         Executor ex = steps == null ? AsyncClose.TIMER : steps;
         CompletableFuture<CloseOutcome> done = new CompletableFuture<>();
         Closer closer = new Closer(d, new SharedSocket(), mode, start, owner.remoteAddress(), owner);
-        closer.awaitOwnerReleaseUpTo(OWNER_RELEASE_WAIT_NANOS);
+        if (steps == null) {
+            closer.awaitOwnerReleaseUpTo(OWNER_RELEASE_WAIT_NANOS); // never on a caller's event loop: it would stall it
+        }
         AsyncClose task = new AsyncClose(d, closer, ex, done, () -> { });
         try {
             ex.execute(task);
@@ -135,11 +146,11 @@ public final class BorrowedSocket {
         }
         Os.requireSupported();
         int hint = owner.descriptorHint();
-        int fd = hint >= 0 ? dupIfSame(hint, local, remote) : -1;
+        int fd = hint >= 0 ? dupIfSame(hint, local, remote, true) : -1;
         for (int i = 0; fd < 0 && i < RECENT.length; i++) {
             int c = RECENT[i];
             if (c > 0 && c != hint && sameRemote(c, remote)) {
-                fd = dupIfSame(c, local, remote);
+                fd = dupIfSame(c, local, remote, false);
                 if (fd >= 0) {
                     hint = c;
                 }
@@ -147,7 +158,12 @@ public final class BorrowedSocket {
         }
         if (fd < 0) {
             hint = scan(local, remote);
-            fd = hint >= 0 ? dupIfSame(hint, local, remote) : -1;
+            fd = hint >= 0 ? dupIfSame(hint, local, remote, false) : -1;
+        }
+        if (fd < 0 && owner.isOpen() && endedSocketAt(local)) {
+            // a reset (or timed-out) connection has no peer address any more, so its number cannot be told apart;
+            // the owner's socket is open and no connected descriptor names it: the kernel has ended it
+            throw new Ended();
         }
         if (fd < 0) {
             throw TcpException.of("find the descriptor of " + owner + " (" + local + " -> " + remote + "): no descriptor"
@@ -174,13 +190,27 @@ public final class BorrowedSocket {
         recentNext = (i + 1) % RECENT.length;
     }
 
-    /** Duplicates {@code candidate} and keeps the copy only if it names the connection local -> remote. */
-    private static int dupIfSame(int candidate, InetSocketAddress local, InetSocketAddress remote) {
+    /** The connection was reset or timed out before the close: no descriptor names it any more. */
+    static final class Ended extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        Ended() {
+            super(null, null, false, false);
+        }
+    }
+
+    /**
+     * Duplicates {@code candidate} and keeps the copy only if it names the connection local -> remote. The owner's own
+     * number ({@code trusted}) is kept also when the kernel has ended the connection (no peer address any more).
+     */
+    private static int dupIfSame(int candidate, InetSocketAddress local, InetSocketAddress remote, boolean trusted) {
         int n = Libc.fcntl(candidate, Os.F_DUPFD_CLOEXEC, 0);
         if (n < 0) {
             return -1;
         }
-        if (remote.equals(name(n, true)) && local.equals(name(n, false))) {
+        InetSocketAddress peer = name(n, true);
+        if (local.equals(name(n, false))
+                && (remote.equals(peer) || trusted && peer == null && SocketQueues.tcpState(n) == Os.TCP_CLOSE)) {
             return n;
         }
         Sockets.closeRaw(n);
@@ -227,6 +257,26 @@ public final class BorrowedSocket {
             return Errno.ETIMEDOUT;
         }
         return 0;
+    }
+
+    /** True if a descriptor of this process has local address {@code local} and a connection the kernel ended. */
+    private static boolean endedSocketAt(InetSocketAddress local) {
+        try (DirectoryStream<Path> fds = Files.newDirectoryStream(SELF_FD)) {
+            for (Path p : fds) {
+                int fd;
+                try {
+                    fd = Integer.parseInt(p.getFileName().toString());
+                } catch (NumberFormatException e) {
+                    continue;
+                }
+                if (name(fd, true) == null && local.equals(name(fd, false)) && SocketQueues.tcpState(fd) == Os.TCP_CLOSE) {
+                    return true;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+        return false;
     }
 
     private static final Path SELF_FD = Paths.get("/proc/self/fd");

@@ -76,6 +76,8 @@ public final class CloseOutcome {
     private final boolean alreadyClosed;
     private final boolean lingerAcked;
     private final boolean finByOwner;
+    private final boolean endedAtLastClose;
+    private final boolean finBeforeLastClose;
     private String detail;
 
     private CloseOutcome(Recorder r, long elapsedNanos) {
@@ -98,6 +100,8 @@ public final class CloseOutcome {
         this.alreadyClosed = r.alreadyClosed;
         this.lingerAcked = r.lingerAcked;
         this.finByOwner = r.finByOwner;
+        this.endedAtLastClose = r.endedAtLastClose;
+        this.finBeforeLastClose = r.finBeforeLastClose;
     }
 
     /** The outcome of closing a handle that was already closed: nothing was done. */
@@ -129,6 +133,8 @@ public final class CloseOutcome {
         String socketKind = TEARDOWN;
         int referencesLeft;
         boolean finByOwner;
+        boolean endedAtLastClose;
+        boolean finBeforeLastClose;
         boolean finNow;
         boolean finEarlier;
         Rst rst;
@@ -155,6 +161,16 @@ public final class CloseOutcome {
             return this;
         }
 
+        /**
+         * At the last close(2) the kernel had already moved the socket to CLOSE (a reset, a timeout, or TIME_WAIT
+         * after both FINs): that close sent nothing, whatever unread input or SO_LINGER would otherwise have caused.
+         */
+        Recorder endedBeforeLastClose() {
+            endedAtLastClose = true;
+            finBeforeLastClose = finNow;
+            return this;
+        }
+
         /** The kind of socket closed ({@link SocketOwner#kind()}); {@link #TEARDOWN} unless set. */
         Recorder socketKind(String kind) {
             socketKind = kind;
@@ -165,6 +181,17 @@ public final class CloseOutcome {
         Recorder finSentByOwner() {
             finNow = true;
             finByOwner = true;
+            return this;
+        }
+
+        /**
+         * The FIN (of this close or an earlier shutdownOutput) was still queued behind {@code notSent} bytes never
+         * transmitted when the RST went out: it never left.
+         */
+        Recorder finNeverLeft(long notSent) {
+            finNow = false;
+            finEarlier = false;
+            note("the FIN, queued behind " + (notSent - 1) + " bytes not yet transmitted, never left: the RST dropped it");
             return this;
         }
 
@@ -295,6 +322,9 @@ public final class CloseOutcome {
         if (alreadyClosed || alreadyEnded) {
             return Sent.NOTHING;
         }
+        if (endedAtLastClose && referencesLeft <= 0 && heldBy == null) {
+            return finBeforeLastClose ? Sent.FIN : Sent.NOTHING;
+        }
         if (referencesLeft > 0 || heldBy != null) {
             // Only shutdown acts for every holder; an RST waits for the last close.
             return finNow ? Sent.FIN : Sent.NOTHING;
@@ -376,8 +406,9 @@ public final class CloseOutcome {
         if (alreadyClosed) {
             return "already closed: this call did nothing";
         }
-        if (alreadyEnded) {
-            return "nothing sent: the connection had already been reset by the peer (or timed out)";
+        if (alreadyEnded || endedAtLastClose && !finBeforeLastClose && !finEarlier && referencesLeft <= 0) {
+            return "nothing sent: the connection had already been reset by the peer (or timed out)"
+                    + (unreadBytesDiscarded > 0 ? "; " + unreadBytesDiscarded + " unread bytes were discarded" : "");
         }
         if (heldBy != null) {
             return "FIN not sent: " + heldBy
@@ -401,6 +432,12 @@ public final class CloseOutcome {
         }
         String fin = finNow ? (mode.kind() == CloseMode.Kind.SHUTDOWN ? "FIN sent by shutdown(SHUT_RDWR)" : "FIN sent")
                 : finEarlier ? "FIN had already been sent by shutdownOutput" : null;
+        if (rst != null && endedAtLastClose) {
+            String why = rst == Rst.DEADLINE ? "the deadline passed" : rst == Rst.DRAIN_LIMIT ? "the drain limit was reached"
+                    : rst == Rst.UNREAD ? unreadBytesDiscarded + " unread bytes were discarded" : "SO_LINGER was {1,0}";
+            return (fin == null ? "nothing sent" : fin) + "; no RST although " + why
+                    + ": the connection had already ended (the peer's FIN or RST) before the last close";
+        }
         if (rst != null) {
             StringBuilder b = new StringBuilder();
             if (rst == Rst.UNREAD) {

@@ -110,6 +110,27 @@ final class Closer {
         }
     }
 
+    /**
+     * The close of a borrowed socket whose connection the kernel had already ended (reset or timed out) before teardown
+     * could take a reference to it: the owner closes it, nothing goes on the wire, and the outcome says so.
+     */
+    static CloseOutcome endedWithoutReference(SocketOwner owner, CloseMode mode, long startNanos) {
+        CloseOutcome.Recorder rec = CloseOutcome.record(mode, startNanos).socketKind(owner.kind()).alreadyEnded()
+                .referencesLeft(0).unreadDiscarded(-1).unsentDiscarded(-1)
+                .note("no descriptor of this process names the connection any more, so the queues could not be read");
+        try {
+            owner.release();
+        } catch (IOException | RuntimeException e) {
+            rec.note("the owner's close failed: " + e);
+        }
+        CloseOutcome o = rec.done();
+        CloseObserver<CloseOutcome> observer = CloseObserver.get();
+        if (observer.closeEventsEnabled()) {
+            observer.closed(o, owner.localAddress(), owner.remoteAddress());
+        }
+        return o;
+    }
+
     /** Runs the whole sequence on this thread; waits park (virtual threads) or poll (platform threads). */
     static CloseOutcome close(Descriptor d, SharedSocket shared, CloseMode mode, long startNanos, InetSocketAddress remote) {
         return new Closer(d, shared, mode, startNanos, remote).run();
@@ -246,14 +267,14 @@ final class Closer {
         }
         shared.outputShutdown = true;
         shared.inputShutdown = true;
-        int left = finish(UNREAD | UNSENT);
         if (ended && !finEarlier) {
             rec.alreadyEnded();
         } else if (finEarlier) {
             rec.finSentEarlier();
         } else {
-            rec.finSent();
+            rec.finSent(); // before the last close, which may find the socket already ended
         }
+        int left = finish(UNREAD | UNSENT);
         if (left == 0 && unread > 0) {
             rec.rstByUnreadInput(unread).unsentDiscarded(unsent);
         }
@@ -288,11 +309,25 @@ final class Closer {
         if (finEarlier && !rec.finNow && !rec.finEarlier) {
             rec.finSentEarlier();
         }
+        // a FIN queued behind bytes not yet transmitted never leaves: the RST drops it with them
+        long notSent = rec.finNow || rec.finEarlier ? notSentBytes(d.fd) : 0;
         int left = finish(UNREAD | UNSENT | RESET);
         if (left == 0) {
             rec.unreadDiscarded(unread).unsentDiscarded(unsent);
+            if (notSent > 0) {
+                rec.finNeverLeft(notSent);
+            }
         }
         done();
+    }
+
+    /** TCP_INFO's tcpi_notsent_bytes: queued and not yet transmitted (a queued FIN counts one); 0 if unknown. */
+    private static long notSentBytes(int fd) {
+        try {
+            return TcpInfo.of(fd).notSentBytes().orElse(0);
+        } catch (TcpException e) {
+            return 0;
+        }
     }
 
     private int graceful() {
@@ -509,6 +544,7 @@ final class Closer {
         int left;
         synchronized (shared) {
             left = shared.othersAlive();
+            int before = -1;
             if (left == 0) {
                 if (owner == null) {
                     SocketSites.forget(d.fd); // nothing to do unless allocation tracking is on
@@ -520,9 +556,15 @@ final class Closer {
                 if ((what & UNSENT) != 0 && Os.SIOCOUTQ >= 0 && (unread > 0 || (what & RESET) != 0)) {
                     unsent = unsentData(d.fd);
                 }
+                if (owner != null) {
+                    before = tcpState(d.fd);
+                }
             }
+            boolean reset = false;
             if (owner != null) {
-                boolean reset = (what & RESET) != 0 && resetNow();
+                // unread input makes the last close(2) send RST: send it now, before the owner's close (which may shut
+                // output first, or be deferred), so that it goes out whatever the owner does
+                reset = before != Os.TCP_CLOSE && ((what & RESET) != 0 || unread > 0) && resetNow();
                 try {
                     ownerDeferred = !owner.release();
                 } catch (IOException | RuntimeException e) {
@@ -538,9 +580,17 @@ final class Closer {
                         }
                     }
                 }
+                if (!reset && !rec.finNow && !shared.outputShutdown && sending(before) && !sending(tcpState(d.fd))) {
+                    rec.finSentByOwner(); // the JDK shuts output in its close of a Socket, or of a registered channel
+                }
                 if (ownerDeferred && !reset) {
                     left = 1; // the owner's number keeps the connection until its close(2)
                 }
+            }
+            // A socket the kernel already moved to CLOSE (reset, timed out, or TIME_WAIT after both FINs): this close(2)
+            // sends nothing more, not even the RST unread input or SO_LINGER zero would cause. Read just before it.
+            if (left == 0 && !reset && tcpState(d.fd) == Os.TCP_CLOSE) {
+                rec.endedBeforeLastClose();
             }
             int e = d.closeFd();
             if (e != 0) {
@@ -556,6 +606,11 @@ final class Closer {
             }
         }
         return left;
+    }
+
+    /** A state in which our direction is still open: a close(2) or shutdown from here would send FIN. */
+    private static boolean sending(int state) {
+        return state == Os.TCP_ESTABLISHED || state == Os.TCP_CLOSE_WAIT;
     }
 
     /** Parks in growing steps until the owner's close(2) has happened or {@code nanos} pass; true if it has. */
@@ -601,21 +656,18 @@ final class Closer {
         if (!ownerDeferred) {
             return;
         }
-        if (!finEarlier && !rec.finNow) {
-            rec.finSentByOwner();
-        }
         rec.note("the owner's descriptor stays open until its Selector's next select() flushes the cancelled key"
                 + (unread > 0 ? "; that close(2) sends RST for " + unread + " unread bytes" : "")
                 + " (JdkSockets.closeAsync(key, mode) cancels the key and wakes the Selector)");
     }
 
     /**
-     * connect(AF_UNSPEC) on teardown's reference: the kernel sends RST and drops the connection now. True if the
-     * connection is gone (reset now, or already).
+     * connect(AF_UNSPEC) on teardown's reference: the kernel sends RST and drops the connection now. True if it did;
+     * false if the connection had ended meanwhile (nothing to send) or the call failed.
      */
     private boolean resetNow() {
         if (tcpState(d.fd) == Os.TCP_CLOSE) {
-            return true; // already reset: nothing to send
+            return false; // ended meanwhile (the peer's FIN after ours, or a reset): nothing to send
         }
         try (Buffers.Cell unspec = Buffers.cell()) {
             if (Libc.connect(d.fd, unspec.putInts(Os.AF_UNSPEC, 0, 0, 0), 16) < 0) {
@@ -639,14 +691,18 @@ final class Closer {
             if (how != Os.SHUT_RD) {
                 owner.shutdownOutput();
             }
-            if (how != Os.SHUT_WR) {
-                owner.shutdownInput();
-            }
-            return 0;
         } catch (IOException | RuntimeException e) {
-            rec.note("the owner's shutdown failed: " + e);
+            rec.note("the owner's shutdownOutput failed: " + e);
             return Errno.EINVAL;
         }
+        if (how != Os.SHUT_WR) {
+            try {
+                owner.shutdownInput();
+            } catch (IOException | RuntimeException e) {
+                // input already shut (an event loop that saw the peer's FIN): the FIN above is what matters
+            }
+        }
+        return 0;
     }
 
     /** SO_LINGER {1,0}, on our own socket or through the owner; 0 or the errno. */

@@ -46,6 +46,11 @@ public final class Capture implements AutoCloseable {
 
     /** As {@link #start(int)}, on interface {@code iface} inside the named network namespace (null: this one). */
     public static Capture start(String netns, String iface, int port) throws IOException {
+        return start(netns, iface, "tcp port " + port);
+    }
+
+    /** As {@link #start(int)}, on {@code iface} inside {@code netns} (null: this one), with a pcap filter. */
+    public static Capture start(String netns, String iface, String filter) throws IOException {
         Requirements.requireRoot("packet capture");
         Requirements.requireCommand("tcpdump");
         Path file = Files.createTempFile("teardown-", ".pcap");
@@ -54,7 +59,7 @@ public final class Capture implements AutoCloseable {
             cmd.addAll(List.of("ip", "netns", "exec", netns));
         }
         cmd.addAll(List.of("tcpdump", "-i", iface, "-n", "-U", "--immediate-mode", "-s", "128", "-w", file.toString(),
-                "tcp port " + port));
+                filter));
         Process p = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         BufferedReader err = new BufferedReader(new InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8));
         String line;

@@ -182,10 +182,30 @@ final class NettyClose implements SocketOwner {
         }
     }
 
+    /**
+     * Netty's close. On epoll it releases the number at once. On NIO the JDK keeps the number of a channel registered
+     * with a Selector until that Selector's next select: on the loop, a selectNow on Netty's selector (which Netty
+     * itself does between tasks) flushes the cancelled key, so the JDK's close(2) happens here, before teardown's
+     * reference is closed; a leftover readiness event is found again by the next select (level-triggered).
+     */
     @Override
     public boolean release() {
-        ChannelFuture f = close.get();
-        return f.isDone() || ch.eventLoop().inEventLoop(); // on the loop Netty closes at once (NIO: at its next select)
+        java.nio.channels.SelectionKey key = NioInternals.selectionKey(ch);
+        close.get();
+        if (key != null && ch.eventLoop().inEventLoop()) {
+            try {
+                key.selector().selectNow();
+            } catch (IOException | RuntimeException e) {
+                // the JDK closes the number at Netty's next select instead; released() tells when
+            }
+        }
+        return released();
+    }
+
+    @Override
+    public boolean released() {
+        java.nio.channels.SocketChannel jdk = NioInternals.javaChannel(ch);
+        return jdk == null || !jdk.isRegistered();
     }
 
     @Override
