@@ -11,7 +11,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.unix.UnixChannel;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Promise;
 import java.io.IOException;
@@ -152,7 +151,7 @@ final class NettyClose implements SocketOwner {
     @Override
     public int descriptorHint() {
         // on the event loop, which is where Netty closes it: the number names the channel's socket for this call
-        return ch instanceof UnixChannel u && u.fd().isOpen() ? u.fd().intValue() : -1;
+        return UnixFd.of(ch);
     }
 
     @Override

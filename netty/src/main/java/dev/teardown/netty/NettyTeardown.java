@@ -51,10 +51,19 @@ public final class NettyTeardown {
         SocketChannel ch = tcp(channel);
         EventLoop loop = ch.eventLoop();
         Promise<CloseOutcome> p = loop.newPromise();
-        Runnable run = () -> new NettyClose(ch, mode, p, () -> NettyClose.flushAll(ch), () -> {
-            ch.attr(PASS).set(Boolean.TRUE);
-            return ch.close();
-        }).start();
+        Runnable run = () -> {
+            try {
+                new NettyClose(ch, mode, p, () -> NettyClose.flushAll(ch), () -> {
+                    ch.attr(PASS).set(Boolean.TRUE);
+                    return ch.close();
+                }).start();
+            } catch (Throwable t) {
+                p.tryFailure(t); // never leave the caller's future pending
+                if (t instanceof Error e && !(t instanceof LinkageError)) {
+                    throw e;
+                }
+            }
+        };
         if (loop.inEventLoop()) {
             run.run();
         } else {

@@ -121,7 +121,12 @@ public final class TeardownHandler extends ChannelDuplexHandler {
                 promise.tryFailure(f.cause());
             }
         });
-        new NettyClose(ch, mode, done, () -> ctx.writeAndFlush(Unpooled.EMPTY_BUFFER), ctx::close).start();
+        try {
+            new NettyClose(ch, mode, done, () -> ctx.writeAndFlush(Unpooled.EMPTY_BUFFER), ctx::close).start();
+        } catch (RuntimeException | LinkageError e) {
+            done.tryFailure(e); // the close promise fails rather than hang; the channel is closed plainly
+            ctx.close();
+        }
     }
 
     /** Counters of one handler's closes, by what went on the wire. Thread-safe. */
