@@ -88,6 +88,52 @@ class LayersTest {
         }
     }
 
+    /**
+     * The run-time edges jdeps cannot see: each service the core loads ({@code META-INF/services}) is an interface at
+     * the bottom, typed by the core's classes through a type parameter, and implemented above the core. So the core
+     * calls up only through an interface it owns the types of, and the provider's package may use the core.
+     */
+    @Test
+    void serviceLoadingGoesUpTheLayersOnly() throws Exception {
+        Path services = Path.of("target/classes/META-INF/services");
+        assertTrue(Files.isDirectory(services), "service files in " + services.toAbsolutePath());
+        List<String> checked = new ArrayList<>();
+        try (var files = Files.list(services)) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                String service = f.getFileName().toString();
+                String servicePackage = service.substring(0, service.lastIndexOf('.'));
+                assertEquals(INTERNAL, servicePackage, service + ": a service the core loads lives in " + INTERNAL);
+                Class<?> type = Class.forName(service);
+                assertTrue(type.isInterface() && type.getTypeParameters().length > 0,
+                        service + " is an interface typed by the core's classes (a type parameter, not Object)");
+                for (String line : Files.readAllLines(f)) {
+                    String provider = line.replaceAll("#.*", "").trim();
+                    if (provider.isEmpty()) {
+                        continue;
+                    }
+                    String providerPackage = provider.substring(0, provider.lastIndexOf('.'));
+                    Set<String> uses = ALLOWED.get(providerPackage);
+                    assertTrue(uses != null && uses.contains(CORE) && uses.contains(INTERNAL),
+                            provider + " (a provider of " + service + ") must sit above the core: " + uses);
+                    Class<?> impl = Class.forName(provider);
+                    assertTrue(type.isAssignableFrom(impl), provider + " implements " + service);
+                    boolean typedByCore = false;
+                    for (java.lang.reflect.Type t : impl.getGenericInterfaces()) {
+                        if (t instanceof java.lang.reflect.ParameterizedType pt && pt.getRawType() == type) {
+                            for (java.lang.reflect.Type arg : pt.getActualTypeArguments()) {
+                                typedByCore |= arg instanceof Class<?> c && c.getPackageName().equals(CORE);
+                            }
+                        }
+                    }
+                    assertTrue(typedByCore, provider + " binds " + service + "'s type parameter to a core class");
+                    checked.add(service + " <- " + provider);
+                }
+            }
+        }
+        System.out.println("services: " + checked);
+        assertTrue(!checked.isEmpty(), "at least the inspect package's close observer is loaded by the core");
+    }
+
     @Test
     void theCheckCatchesACycle() {
         Map<String, Set<String>> cyclic = Map.of(CORE, Set.of(POSIX, INSPECT), INSPECT, Set.of(CORE));

@@ -43,6 +43,21 @@ class NettyModulePathTest {
         }
     }
 
+    /** Compiled classes, by jdeps: teardown-netty uses the core's exported packages only. */
+    @Test
+    void usesOnlyTheCoresExportedPackages() {
+        ToolProvider jdeps = ToolProvider.findFirst("jdeps").orElseThrow();
+        StringWriter out = new StringWriter();
+        int rc = jdeps.run(new PrintWriter(out), new PrintWriter(out), "-verbose:package", "-filter:none",
+                "--ignore-missing-deps", "target/classes");
+        assertEquals(0, rc, out.toString());
+        List<String> internal = Stream.of(out.toString().split("\n"))
+                .filter(l -> l.matches("\\s+dev\\.teardown\\.netty\\s+->\\s+dev\\.teardown\\.(posix|internal)\\b.*"))
+                .collect(Collectors.toList());
+        assertTrue(out.toString().contains("-> dev.teardown "), "jdeps saw teardown-netty use the core:\n" + out);
+        assertEquals(List.of(), internal, "teardown-netty must use only packages the core exports");
+    }
+
     private static void run(Path java, List<String> path, Path program) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(java.toString(), "--module-path", String.join(File.pathSeparator, path),
                 "--add-modules", "dev.teardown,dev.teardown.netty,com.sun.jna,io.netty.transport",
