@@ -14,7 +14,6 @@ import java.nio.file.Paths;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
-import java.util.function.IntFunction;
 
 /**
  * The close modes, and read-only views, for a socket someone else owns ({@link SocketOwner}): the engine behind
@@ -118,7 +117,7 @@ public final class BorrowedSocket {
      *
      * @throws TcpException if the socket's descriptor cannot be found
      */
-    public static <T> T query(SocketOwner owner, IntFunction<T> query) throws IOException {
+    public static <T> T query(SocketOwner owner, Query<T> query) throws IOException {
         Args.notNull("owner", owner);
         Args.notNull("query", query);
         int fd = dup(owner);
@@ -127,6 +126,13 @@ public final class BorrowedSocket {
         } finally {
             Sockets.closeRaw(fd);
         }
+    }
+
+    /** A read-only call on a descriptor number valid for the call only. */
+    @FunctionalInterface
+    public interface Query<T> {
+        /** Runs the call on {@code fd}; may throw teardown's {@link TcpException}. */
+        T apply(int fd) throws IOException;
     }
 
     private static Descriptor open(SocketOwner owner) throws IOException {

@@ -13,7 +13,6 @@ import dev.teardown.inspect.TcpTable;
 import dev.teardown.posix.Errno;
 import dev.teardown.posix.SocketLookup;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.Socket;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
@@ -138,17 +137,7 @@ public final class JdkSockets {
     }
 
     private static TcpInfo tcpInfo(JdkOwner e) throws IOException {
-        try {
-            return BorrowedSocket.query(e, fd -> {
-                try {
-                    return TcpInfo.of(fd);
-                } catch (TcpException t) {
-                    throw new UncheckedIOException(t);
-                }
-            });
-        } catch (UncheckedIOException t) {
-            throw t.getCause();
-        }
+        return BorrowedSocket.query(e, TcpInfo::of);
     }
 
     /** The connection's TCP state: from TCP_INFO, or from the kernel's table when the descriptor is not found. */
@@ -191,17 +180,7 @@ public final class JdkSockets {
     }
 
     private static boolean isPeerClosed(JdkOwner e) throws IOException {
-        try {
-            return BorrowedSocket.query(e, fd -> {
-                try {
-                    return PeerCheck.isPeerClosed(fd);
-                } catch (TcpException t) {
-                    throw new UncheckedIOException(t);
-                }
-            });
-        } catch (UncheckedIOException t) {
-            throw t.getCause();
-        }
+        return BorrowedSocket.query(e, PeerCheck::isPeerClosed);
     }
 
     /** Every process and descriptor that holds the channel's socket (as {@code ss -p} shows). */
