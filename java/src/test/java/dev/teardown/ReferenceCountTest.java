@@ -166,4 +166,32 @@ class ReferenceCountTest {
             d.close(CloseMode.ABORT);
         }
     }
+
+    /** Two threads close one handle at once: the loser did nothing and counts no reference for a socket that is gone. */
+    @Test
+    void theLoserOfACloseRaceCountsNoReferenceLeft() throws Exception {
+        for (int round = 0; round < 200; round++) {
+            try (Pair p = Pair.open(Net.V4)) {
+                TcpSocket s = p.client();
+                java.util.concurrent.CyclicBarrier go = new java.util.concurrent.CyclicBarrier(2);
+                java.util.concurrent.CompletableFuture<CloseOutcome> other = java.util.concurrent.CompletableFuture
+                        .supplyAsync(() -> {
+                            try {
+                                go.await();
+                            } catch (Exception e) {
+                                throw new RuntimeException(e);
+                            }
+                            return s.close(CloseMode.RELEASE);
+                        });
+                go.await();
+                CloseOutcome mine = s.close(CloseMode.RELEASE);
+                CloseOutcome theirs = other.get(5, java.util.concurrent.TimeUnit.SECONDS);
+                CloseOutcome loser = mine.wasAlreadyClosed() ? mine : theirs;
+                CloseOutcome winner = loser == mine ? theirs : mine;
+                assertTrue(loser.wasAlreadyClosed() && !winner.wasAlreadyClosed(), mine + " / " + theirs);
+                assertEquals(0, winner.referencesLeft(), winner.toString());
+                assertEquals(0, loser.referencesLeft(), "round " + round + ": the loser counted the winner's reference: " + loser);
+            }
+        }
+    }
 }
