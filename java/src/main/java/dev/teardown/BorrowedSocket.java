@@ -152,11 +152,13 @@ public final class BorrowedSocket {
         }
         Os.requireSupported();
         int hint = owner.descriptorHint();
-        int fd = hint >= 0 ? dupIfSame(hint, local, remote, true) : -1;
+        // The owner's own number, read while it is open, names its socket until the owner's close, which marks the
+        // owner closed first: a copy made now and checked open afterwards (below) needs no address check.
+        int fd = hint >= 0 ? Libc.fcntl(hint, Os.F_DUPFD_CLOEXEC, 0) : -1;
         for (int i = 0; fd < 0 && i < RECENT.length; i++) {
             int c = RECENT[i];
             if (c > 0 && c != hint && sameRemote(c, remote)) {
-                fd = dupIfSame(c, local, remote, false);
+                fd = dupIfSame(c, local, remote);
                 if (fd >= 0) {
                     hint = c;
                 }
@@ -164,7 +166,7 @@ public final class BorrowedSocket {
         }
         if (fd < 0) {
             hint = scan(local, remote);
-            fd = hint >= 0 ? dupIfSame(hint, local, remote, false) : -1;
+            fd = hint >= 0 ? dupIfSame(hint, local, remote) : -1;
         }
         if (fd < 0 && owner.isOpen() && endedSocketAt(local)) {
             // a reset (or timed-out) connection has no peer address any more, so its number cannot be told apart;
@@ -205,18 +207,13 @@ public final class BorrowedSocket {
         }
     }
 
-    /**
-     * Duplicates {@code candidate} and keeps the copy only if it names the connection local -> remote. The owner's own
-     * number ({@code trusted}) is kept also when the kernel has ended the connection (no peer address any more).
-     */
-    private static int dupIfSame(int candidate, InetSocketAddress local, InetSocketAddress remote, boolean trusted) {
+    /** Duplicates {@code candidate} and keeps the copy only if it names the connection local -> remote. */
+    private static int dupIfSame(int candidate, InetSocketAddress local, InetSocketAddress remote) {
         int n = Libc.fcntl(candidate, Os.F_DUPFD_CLOEXEC, 0);
         if (n < 0) {
             return -1;
         }
-        InetSocketAddress peer = name(n, true);
-        if (local.equals(name(n, false))
-                && (remote.equals(peer) || trusted && peer == null && SocketQueues.tcpState(n) == Os.TCP_CLOSE)) {
+        if (remote.equals(name(n, true)) && local.equals(name(n, false))) {
             return n;
         }
         Sockets.closeRaw(n);

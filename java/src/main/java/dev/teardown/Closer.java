@@ -77,7 +77,7 @@ final class Closer {
         if (owner != null) {
             // the owner's facts, onto the reference's shared record: the same steps then read them as for our own
             shared.outputShutdown = owner.isOutputShutdown();
-            shared.lingerZero = lingerIsZero(d.fd);
+            shared.lingerZero = mode.kind() == CloseMode.Kind.RELEASE && lingerIsZero(d.fd); // only RELEASE reads it
         }
         this.jfr = CloseObserver.<CloseOutcome>get().closeEventsEnabled(); // a volatile read unless a recording is on
         this.jfrLocal = !jfr ? null : owner != null ? owner.localAddress() : localAddress(d.fd);
@@ -154,6 +154,8 @@ final class Closer {
                     // The wait itself failed (no poller registration): the next step sees the deadline or reads again.
                     java.util.concurrent.locks.LockSupport.parkNanos(Math.min(pauseNanos(), deadline.remaining()));
                 }
+            } else if (pauseNanos() == 0) {
+                Thread.yield();
             } else {
                 java.util.concurrent.locks.LockSupport.parkNanos(Math.min(pauseNanos(), deadline.remaining()));
             }
@@ -475,6 +477,7 @@ final class Closer {
             }
             phase = AWAIT_FIN_ACK;
             pause = FIRST_PAUSE;
+            spins = 0;
         }
         int state = tcpState(fd);
         if (state == Os.TCP_FIN_WAIT2 || state == Os.TCP_TIME_WAIT || state == Os.TCP_CLOSE || state < 0) {
@@ -523,9 +526,19 @@ final class Closer {
             abort(rec.rstAtDeadline());
             return DONE;
         }
-        pause = Math.min(pause * 2, LONGEST_PAUSE);
+        // on loopback an acknowledgement takes microseconds, and a park of 50 us sleeps twice that: yield first
+        if (spins < SPINS) {
+            spins++;
+            pause = 0;
+        } else {
+            pause = pause == 0 ? FIRST_PAUSE : Math.min(pause * 2, LONGEST_PAUSE);
+        }
         return WAIT_TIME;
     }
+
+    /** How many waits of linger yield the thread instead of parking, before the backoff starts. */
+    private static final int SPINS = 16;
+    private int spins;
 
     private static final int UNREAD = 1;
     private static final int UNSENT = 2;
@@ -561,6 +574,7 @@ final class Closer {
                 }
             }
             boolean reset = false;
+            int after = -1;
             if (owner != null) {
                 // unread input makes the last close(2) send RST: send it now, before the owner's close (which may shut
                 // output first, or be deferred), so that it goes out whatever the owner does
@@ -580,7 +594,8 @@ final class Closer {
                         }
                     }
                 }
-                if (!reset && !rec.finNow && !shared.outputShutdown && sending(before) && !sending(tcpState(d.fd))) {
+                after = tcpState(d.fd);
+                if (!reset && !rec.finNow && !shared.outputShutdown && sending(before) && !sending(after)) {
                     rec.finSentByOwner(); // the JDK shuts output in its close of a Socket, or of a registered channel
                 }
                 if (ownerDeferred && !reset) {
@@ -589,7 +604,7 @@ final class Closer {
             }
             // A socket the kernel already moved to CLOSE (reset, timed out, or TIME_WAIT after both FINs): this close(2)
             // sends nothing more, not even the RST unread input or SO_LINGER zero would cause. Read just before it.
-            if (left == 0 && !reset && tcpState(d.fd) == Os.TCP_CLOSE) {
+            if (left == 0 && !reset && (owner != null ? after : tcpState(d.fd)) == Os.TCP_CLOSE) {
                 rec.endedBeforeLastClose();
             }
             int e = d.closeFd();

@@ -28,8 +28,11 @@ public interface SocketOwner {
     InetSocketAddress remoteAddress();
 
     /**
-     * A descriptor number the owner believes names the socket now (Netty's {@code UnixChannel.fd()}, a JDK
-     * channel's number read with {@code --add-opens}), or -1. Only a hint: teardown checks it before using it.
+     * The owner's own descriptor number for the socket (Netty's {@code UnixChannel.fd()} on its event loop, a JDK
+     * channel's number read with {@code --add-opens}), or -1 when it is not known: then teardown finds the number
+     * from the addresses and checks it. A number returned here must be the one the owner releases in its close, and
+     * only after {@link #isOpen()} has turned false: teardown copies it and checks only that the owner is still open
+     * afterwards.
      */
     int descriptorHint();
 
