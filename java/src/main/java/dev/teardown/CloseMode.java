@@ -33,7 +33,18 @@ import java.util.Objects;
  */
 public final class CloseMode {
     /** What the mode does; see the class table. */
-    public enum Kind { RELEASE, SHUTDOWN, ABORT, GRACEFUL, LINGER }
+    public enum Kind {
+        /** {@link CloseMode#RELEASE}. */
+        RELEASE,
+        /** {@link CloseMode#SHUTDOWN}. */
+        SHUTDOWN,
+        /** {@link CloseMode#ABORT}. */
+        ABORT,
+        /** {@link CloseMode#graceful(java.time.Duration)}. */
+        GRACEFUL,
+        /** {@link CloseMode#linger(java.time.Duration)}. */
+        LINGER
+    }
 
     /** close(fd): drops this descriptor; FIN only if it was the last reference to the socket. */
     public static final CloseMode RELEASE = new CloseMode(Kind.RELEASE, 0, 0);
