@@ -65,7 +65,7 @@ public class TcpException extends IOException {
             return new AddressInUseException(call, errno, text);
         }
         if (errno == Errno.EADDRNOTAVAIL) {
-            return new AddressNotAvailableException(call, errno, text + AddressNotAvailableException.HINT);
+            return new AddressNotAvailableException(call, errno, text + AddressNotAvailableException.hint(call));
         }
         if (errno == Errno.EMFILE || errno == Errno.ENFILE) {
             return new OutOfDescriptorsException(call, errno, text + OutOfDescriptorsException.HINT);
