@@ -3,20 +3,12 @@ package dev.teardown;
 /**
  * The process ({@code EMFILE}: {@code RLIMIT_NOFILE} reached) or the whole system ({@code ENFILE}:
  * {@code fs.file-max} reached) has no descriptor left. Nothing was consumed: at {@code accept} the
- * connection stays queued in the backlog, so retrying at once fails again and spins. Back off, close
- * something (the sockets stuck in CLOSE_WAIT first), or raise the limit ({@code ulimit -n}, systemd
- * {@code LimitNOFILE=}). An accept loop that survives it:
- *
- * <pre>{@code
- * while (running) {
- *     try {
- *         handle(listener.accept());
- *     } catch (OutOfDescriptorsException e) {
- *         log.warn(e.getMessage());
- *         Thread.sleep(100);          // let other connections finish; the client waits in the backlog
- *     }
- * }
- * }</pre>
+ * connection stays queued in the backlog, so retrying at once would fail again and spin:
+ * {@link TcpListener#accept()} therefore pauses before it throws this (a growing pause, 5 ms to 1 s; see
+ * {@link TcpListener}), and a loop that logs and retries is enough. Then close something (the sockets stuck in
+ * CLOSE_WAIT first), or raise the limit ({@code ulimit -n}, systemd {@code LimitNOFILE=}). An accept loop that
+ * survives it:
+ * {@snippet class=dev.teardown.snippets.ServerSnippets region=accept-loop}
  */
 public class OutOfDescriptorsException extends TcpException {
     private static final long serialVersionUID = 1L;
