@@ -30,6 +30,9 @@ import java.util.Objects;
  * <p>RELEASE and linger act on this descriptor only; SHUTDOWN and graceful end the connection for every
  * holder (dups, children). ABORT sends RST only when it closes the last reference; with others still open
  * it leaves SO_LINGER {1,0} on the socket, so the last holder's close sends the RST.
+ *
+ * <p>Close with a named mode and read what it did:
+ * {@snippet class=dev.teardown.snippets.CloseSnippets region=close}
  */
 public final class CloseMode {
     /** What the mode does; see the class table. */

@@ -20,6 +20,9 @@ import java.time.Duration;
  *
  * <p>A count that could not be known (for a socket teardown does not own, see
  * {@code dev.teardown.jdk.JdkSockets}) is {@code -1}, and the detail says why.
+ *
+ * <p>Reading an outcome:
+ * {@snippet class=dev.teardown.snippets.CloseSnippets region=close}
  */
 public final class CloseOutcome {
     /** What the close put on the wire. */

@@ -34,7 +34,8 @@ import java.util.Map;
  * ({@link #acceptBackOffs()}, {@link #totalAcceptBackOffs()}) and recorded as the JFR event
  * {@code dev.teardown.AcceptBackOff}.
  *
- * <p>A server's accept loop:
+ * <p>A listener, and a server's accept loop:
+ * {@snippet class=dev.teardown.snippets.ServerSnippets region=bind}
  * {@snippet class=dev.teardown.snippets.ServerSnippets region=accept-loop}
  */
 public final class TcpListener implements AutoCloseable {

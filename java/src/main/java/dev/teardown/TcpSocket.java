@@ -32,6 +32,9 @@ import java.util.concurrent.Executor;
  * thread, reused). Calls may come from any thread. A close from another thread wakes a waiting read, write
  * or connect at once with {@link SocketClosedException}; other holders of the socket see nothing of it. The
  * descriptor number is released only after every call using it has returned, and exactly once.
+ *
+ * <p>Close with a named mode and read what it did:
+ * {@snippet class=dev.teardown.snippets.CloseSnippets region=close}
  */
 public final class TcpSocket implements AutoCloseable {
     static {

@@ -41,6 +41,9 @@ import java.util.function.Consumer;
  *
  * <p>Failures that leave no table to read surface as {@link UncheckedIOException} wrapping a
  * {@link TcpException} that names the call and errno.
+ *
+ * <p>A census of the namespace, and the CLOSE_WAIT sockets with what they never read:
+ * {@snippet class=dev.teardown.snippets.CensusSnippets region=census}
  */
 public final class TcpTable {
     private TcpTable() {}

@@ -40,6 +40,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@link IllegalArgumentException}; graceful or linger on a channel that a Selector still holds a valid key for:
  * {@link IllegalStateException} naming {@link #closeAsync(SelectionKey, CloseMode)}. A channel closed by its
  * owner while teardown drains it: the drain stops, the outcome's detail says so, and nothing is closed twice.
+ *
+ * <p>Closing a JDK channel with a mode (no JVM option needed):
+ * {@snippet class=dev.teardown.snippets.JdkSnippets region=close-channel}
  */
 public final class JdkSockets {
     private JdkSockets() {}

@@ -31,14 +31,9 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * short time to settle (500 ms unless changed), then fails with a listing of each offending descriptor: its
  * number, what it is, the TCP state and addresses of sockets, and where the socket was opened when
  * {@link AllocationSites} tracking is on.
- * <pre>
- * &#64;ExtendWith(NoLeakedSockets.class)
- * class MyServerTest { ... }
- *
- * // or, with settings:
- * &#64;RegisterExtension
- * static NoLeakedSockets noLeaks = new NoLeakedSockets().settleFor(Duration.ofSeconds(1)).trackingAllocationSites();
- * </pre>
+ * {@snippet class=dev.teardown.snippets.JUnitSnippets region=extension}
+ * With settings:
+ * {@snippet class=dev.teardown.snippets.JUnitSnippets region=settings}
  * Every socket of the process counts, whoever opened it (teardown, JDK channels, Netty...). The CLOSE_WAIT
  * check reads each socket's TCP_INFO, so it also sees sockets in other network namespaces; addresses come from
  * the socket table of the current one. Descriptors are compared by count, as other threads of the JVM may open

@@ -23,6 +23,9 @@ import io.netty.util.concurrent.Promise;
  * only through Netty (shutdownOutput, SO_LINGER, close, so Netty releases its descriptor once); the descriptor is
  * only read: {@code UnixChannel.fd()} for epoll and io_uring, the JDK channel's descriptor for NIO (see
  * {@link dev.teardown.jdk.JdkSockets}). For a whole server, add a {@link TeardownHandler} instead.
+ *
+ * <p>Closing a channel with a mode:
+ * {@snippet class=dev.teardown.netty.snippets.NettySnippets region=close-channel}
  */
 public final class NettyTeardown {
     private NettyTeardown() {}
