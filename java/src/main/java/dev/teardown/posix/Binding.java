@@ -22,7 +22,7 @@ final class Binding {
 
     static String problem(String requested, int feature) {
         if (requested == null || requested.isBlank() || requested.trim().equalsIgnoreCase("jna")) {
-            String refused = jnaRefused();
+            String refused = JnaProbe.refused();
             return refused == null ? null
                     : "native access refused to teardown's JNA binding (" + refused + "): add " + FLAG;
         }
@@ -40,20 +40,6 @@ final class Binding {
             System.err.println("teardown: " + problem);
         }
         return problem;
-    }
-
-    /** Null if JNA can load its native library here, else what it said. */
-    private static String jnaRefused() {
-        try {
-            Class.forName("com.sun.jna.Native", true, Binding.class.getClassLoader());
-            return null;
-        } catch (Throwable e) {
-            Throwable c = e;
-            while (c.getCause() != null) {
-                c = c.getCause();
-            }
-            return c.toString();
-        }
     }
 
     static String unknown(String requested) {
