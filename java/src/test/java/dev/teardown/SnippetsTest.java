@@ -117,14 +117,14 @@ class SnippetsTest {
     @Test
     void theJUnitExtensionPassesAClosingTestAndFailsALeakingOne() throws Exception {
         EngineTestKit.engine("junit-jupiter").selectors(DiscoverySelectors.selectClass(
-                Class.forName("dev.teardown.snippets.JUnitSnippets$ServerTest"))).execute()
+                Class.forName("dev.teardown.snippets.JUnitSnippets$ServerTestExample"))).execute()
                 .testEvents().assertStatistics(s -> s.succeeded(1).failed(0));
         EngineTestKit.engine("junit-jupiter").selectors(DiscoverySelectors.selectClass(
-                Class.forName("dev.teardown.snippets.JUnitSnippets$ConfiguredTest"))).execute()
+                Class.forName("dev.teardown.snippets.JUnitSnippets$ConfiguredTestExample"))).execute()
                 .testEvents().assertStatistics(s -> s.succeeded(1).failed(0));
         try {
             EngineTestKit.engine("junit-jupiter").selectors(DiscoverySelectors.selectClass(
-                    Class.forName("dev.teardown.snippets.JUnitSnippets$LeakingTest"))).execute()
+                    Class.forName("dev.teardown.snippets.JUnitSnippets$LeakingTestExample"))).execute()
                     .testEvents().assertStatistics(s -> s.succeeded(0).failed(1));
         } finally {
             if (JUnitSnippets.LEAKED[0] != null) {

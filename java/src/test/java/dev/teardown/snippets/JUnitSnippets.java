@@ -19,7 +19,7 @@ public final class JUnitSnippets {
 
     // @start region="extension"
     @ExtendWith(NoLeakedSockets.class) // fails a test that leaves a socket in CLOSE_WAIT or a descriptor open
-    static class ServerTest {
+    static class ServerTestExample {
         @Test
         void closesEveryConnection() throws Exception {
             try (TcpListener listener = TcpListener.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
@@ -32,7 +32,7 @@ public final class JUnitSnippets {
     }
     // @end
 
-    static class ConfiguredTest {
+    static class ConfiguredTestExample {
         // @start region="settings"
         @RegisterExtension
         static NoLeakedSockets noLeaks = new NoLeakedSockets().settleFor(Duration.ofMillis(200)); // 500 ms by default
@@ -46,7 +46,7 @@ public final class JUnitSnippets {
 
     /** A test that forgets to close its side, which the extension fails. */
     @ExtendWith(NoLeakedSockets.class)
-    static class LeakingTest {
+    static class LeakingTestExample {
         @Test
         void leavesCloseWait() throws Exception {
             TcpListener listener = TcpListener.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
