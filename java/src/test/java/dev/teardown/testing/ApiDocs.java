@@ -55,9 +55,13 @@ public final class ApiDocs {
                     .collect(Collectors.toList());
         }
         try (StandardJavaFileManager files = javadoc.getStandardFileManager(found, Locale.ROOT, null)) {
-            List<String> options = List.of("-quiet", "-Xmaxwarns", "100000", "-Xdoclint:missing",
+            List<String> options = new ArrayList<>(List.of("-quiet", "-Xmaxwarns", "100000", "-Xdoclint:missing",
                     "-Xdoclint/package:" + String.join(",", packages), "-cp", System.getProperty("java.class.path"),
-                    "-d", out.toString());
+                    "-d", out.toString()));
+            Path snippets = sourceRoot.resolve("../../test/java").normalize();
+            if (Runtime.version().feature() >= 18 && Files.isDirectory(snippets)) {
+                options.addAll(List.of("--snippet-path", snippets.toString())); // the {@snippet class=...} examples
+            }
             StringWriter log = new StringWriter();
             boolean ok = javadoc.getTask(log, files, found, null, options, files.getJavaFileObjectsFromPaths(sources)).call();
             assertEquals(true, ok, "javadoc failed:\n" + log + found.getDiagnostics());
