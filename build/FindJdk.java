@@ -15,8 +15,8 @@ import org.w3c.dom.Element;
 import org.w3c.dom.NodeList;
 
 /**
- * Finds the JDK 22+ that compiles teardown's FFM binding (and runs javadoc, whose {@code @snippet} needs 18+), so
- * that a plain {@code mvn install} builds the full multi-release jar. Run by the build (maven-antrun-plugin, in the
+ * Finds the JDK 22+ that compiles teardown's FFM binding, so that a plain {@code mvn install} builds the full
+ * multi-release jar. Run by the build (maven-antrun-plugin, in the
  * modules that need it) with the single-file source launcher:
  * <pre>java build/FindJdk.java OUT.properties EXPLICIT_HOME TOOLCHAINS_XML</pre>
  * Looks, in this order, at the explicit {@code -Dteardown.jdk22.home}, the jdk toolchains of Maven's

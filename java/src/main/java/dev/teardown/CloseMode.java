@@ -32,7 +32,18 @@ import java.util.Objects;
  * it leaves SO_LINGER {1,0} on the socket, so the last holder's close sends the RST.
  *
  * <p>Close with a named mode and read what it did:
- * {@snippet class=dev.teardown.snippets.CloseSnippets region=close}
+ * <!-- example: dev.teardown.snippets.CloseSnippets#close, a copy JavadocExamplesTest keeps equal to that compiled, tested region -->
+ * <pre>
+ * TcpSocket socket = TcpSocket.connect(server);
+ * socket.write(ByteBuffer.wrap("PING\n".getBytes(StandardCharsets.US_ASCII)));
+ * // FIN now, read what the peer still sends (up to 2 s), then close: nothing it sent is lost
+ * CloseOutcome outcome = socket.close(CloseMode.graceful(Duration.ofSeconds(2)));
+ * switch (outcome.sent()) {
+ *     case FIN -&gt; System.out.println("orderly: " + outcome.detail());
+ *     case RST, FIN_THEN_RST -&gt; System.out.println("reset: " + outcome.detail());
+ *     case NOTHING -&gt; System.out.println("another holder keeps it open: " + outcome.referencesLeft());
+ * }
+ * </pre>
  */
 public final class CloseMode {
     /** What the mode does; see the class table. */

@@ -8,7 +8,28 @@ package dev.teardown;
  * {@link TcpListener}), and a loop that logs and retries is enough. Then close something (the sockets stuck in
  * CLOSE_WAIT first), or raise the limit ({@code ulimit -n}, systemd {@code LimitNOFILE=}). An accept loop that
  * survives it:
- * {@snippet class=dev.teardown.snippets.ServerSnippets region=accept-loop}
+ * <!-- example: dev.teardown.snippets.ServerSnippets#accept-loop, a copy JavadocExamplesTest keeps equal to that compiled, tested region -->
+ * <pre>
+ * for (;;) {
+ *     TcpSocket connection;
+ *     try {
+ *         connection = listener.accept();
+ *     } catch (SocketClosedException e) {
+ *         break;                                   // the listener was closed: the server stops
+ *     } catch (OutOfDescriptorsException e) {
+ *         System.err.println(e.getMessage());      // accept() has already paused: retrying does not spin
+ *         continue;
+ *     } catch (TcpException e) {
+ *         System.err.println(e.getMessage());      // ENOBUFS, ENOMEM (paused too), or another errno
+ *         continue;
+ *     }
+ *     workers.execute(() -&gt; {
+ *         try (connection) {                       // close() with the listener's accepted close mode
+ *             handle.accept(connection);
+ *         }
+ *     });
+ * }
+ * </pre>
  */
 public class OutOfDescriptorsException extends TcpException {
     private static final long serialVersionUID = 1L;

@@ -35,8 +35,36 @@ import java.util.Map;
  * {@code dev.teardown.AcceptBackOff}.
  *
  * <p>A listener, and a server's accept loop:
- * {@snippet class=dev.teardown.snippets.ServerSnippets region=bind}
- * {@snippet class=dev.teardown.snippets.ServerSnippets region=accept-loop}
+ * <!-- example: dev.teardown.snippets.ServerSnippets#bind, a copy JavadocExamplesTest keeps equal to that compiled, tested region -->
+ * <pre>
+ * TcpListener listener = TcpListener.builder()
+ *         .backlog(1024)
+ *         .option(TcpOption.TCP_NODELAY, true)                           // set on the listening socket before bind
+ *         .acceptedCloseMode(CloseMode.graceful(Duration.ofSeconds(5))) // what close() does on each connection
+ *         .bind(address);
+ * </pre>
+ * <!-- example: dev.teardown.snippets.ServerSnippets#accept-loop, a copy JavadocExamplesTest keeps equal to that compiled, tested region -->
+ * <pre>
+ * for (;;) {
+ *     TcpSocket connection;
+ *     try {
+ *         connection = listener.accept();
+ *     } catch (SocketClosedException e) {
+ *         break;                                   // the listener was closed: the server stops
+ *     } catch (OutOfDescriptorsException e) {
+ *         System.err.println(e.getMessage());      // accept() has already paused: retrying does not spin
+ *         continue;
+ *     } catch (TcpException e) {
+ *         System.err.println(e.getMessage());      // ENOBUFS, ENOMEM (paused too), or another errno
+ *         continue;
+ *     }
+ *     workers.execute(() -&gt; {
+ *         try (connection) {                       // close() with the listener's accepted close mode
+ *             handle.accept(connection);
+ *         }
+ *     });
+ * }
+ * </pre>
  */
 public final class TcpListener implements AutoCloseable {
     private final Descriptor d;

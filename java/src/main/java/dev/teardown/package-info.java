@@ -23,6 +23,17 @@
  * (the JDK's, Netty's) are closed with the same modes through {@code dev.teardown.jdk.JdkSockets} and
  * {@code dev.teardown.netty.NettyTeardown}.
  *
- * {@snippet class=dev.teardown.snippets.CloseSnippets region=close}
+ * <!-- example: dev.teardown.snippets.CloseSnippets#close, a copy JavadocExamplesTest keeps equal to that compiled, tested region -->
+ * <pre>
+ * TcpSocket socket = TcpSocket.connect(server);
+ * socket.write(ByteBuffer.wrap("PING\n".getBytes(StandardCharsets.US_ASCII)));
+ * // FIN now, read what the peer still sends (up to 2 s), then close: nothing it sent is lost
+ * CloseOutcome outcome = socket.close(CloseMode.graceful(Duration.ofSeconds(2)));
+ * switch (outcome.sent()) {
+ *     case FIN -&gt; System.out.println("orderly: " + outcome.detail());
+ *     case RST, FIN_THEN_RST -&gt; System.out.println("reset: " + outcome.detail());
+ *     case NOTHING -&gt; System.out.println("another holder keeps it open: " + outcome.referencesLeft());
+ * }
+ * </pre>
  */
 package dev.teardown;

@@ -26,8 +26,9 @@ import org.junit.platform.testkit.engine.EngineTestKit;
 import org.junit.platform.engine.discovery.DiscoverySelectors;
 
 /**
- * The code examples of the Javadoc ({@code {@snippet class=dev.teardown.snippets...}}) run on real sockets, so that
- * they stay true as well as compiling: each checked against what the kernel or a JDK peer saw.
+ * The code examples of the Javadoc (regions of dev.teardown.snippets, copied into the doc comments and kept equal by
+ * JavadocExamplesTest) run on real sockets, so that they stay true as well as compiling: each checked against what
+ * the kernel or a JDK peer saw.
  */
 class SnippetsTest {
     private static final InetSocketAddress ANY_LOOPBACK = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);

@@ -43,7 +43,15 @@ import java.util.function.Consumer;
  * {@link TcpException} that names the call and errno.
  *
  * <p>A census of the namespace, and the CLOSE_WAIT sockets with what they never read:
- * {@snippet class=dev.teardown.snippets.CensusSnippets region=census}
+ * <!-- example: dev.teardown.snippets.CensusSnippets#census, a copy JavadocExamplesTest keeps equal to that compiled, tested region -->
+ * <pre>
+ * Map&lt;TcpState, Integer&gt; byState = TcpTable.counts(); // every TCP socket of this network namespace
+ * int closeWait = byState.getOrDefault(TcpState.CLOSE_WAIT, 0);
+ * for (TcpEntry e : TcpTable.snapshot(EnumSet.of(TcpState.CLOSE_WAIT))) {
+ *     System.out.println(TcpEntry.format(e.local()) + " &lt;- " + TcpEntry.format(e.remote())
+ *             + ": " + e.receiveQueue() + " bytes never read, inode " + e.inode());
+ * }
+ * </pre>
  */
 public final class TcpTable {
     private TcpTable() {}

@@ -42,7 +42,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * owner while teardown drains it: the drain stops, the outcome's detail says so, and nothing is closed twice.
  *
  * <p>Closing a JDK channel with a mode (no JVM option needed):
- * {@snippet class=dev.teardown.snippets.JdkSnippets region=close-channel}
+ * <!-- example: dev.teardown.snippets.JdkSnippets#close-channel, a copy JavadocExamplesTest keeps equal to that compiled, tested region -->
+ * <pre>
+ * CloseOutcome outcome = JdkSockets.close(channel, CloseMode.SHUTDOWN);
+ * // the channel is closed (channel.isOpen() is false); outcome.sent() says what went on the wire
+ * </pre>
  */
 public final class JdkSockets {
     private JdkSockets() {}

@@ -9,6 +9,10 @@
  * ({@code shutdownOutput}, {@code SO_LINGER}, {@code close}), so the JDK's close runs exactly once; the descriptor
  * is only read (FIONREAD, SIOCOUTQ, TCP_INFO).
  *
- * {@snippet class=dev.teardown.snippets.JdkSnippets region=close-channel}
+ * <!-- example: dev.teardown.snippets.JdkSnippets#close-channel, a copy JavadocExamplesTest keeps equal to that compiled, tested region -->
+ * <pre>
+ * CloseOutcome outcome = JdkSockets.close(channel, CloseMode.SHUTDOWN);
+ * // the channel is closed (channel.isOpen() is false); outcome.sent() says what went on the wire
+ * </pre>
  */
 package dev.teardown.jdk;

@@ -58,10 +58,6 @@ public final class ApiDocs {
             List<String> options = new ArrayList<>(List.of("-quiet", "-Xmaxwarns", "100000", "-Xdoclint:missing",
                     "-Xdoclint/package:" + String.join(",", packages), "-cp", System.getProperty("java.class.path"),
                     "-d", out.toString()));
-            Path snippets = sourceRoot.resolve("../../test/java").normalize();
-            if (Runtime.version().feature() >= 18 && Files.isDirectory(snippets)) {
-                options.addAll(List.of("--snippet-path", snippets.toString())); // the {@snippet class=...} examples
-            }
             StringWriter log = new StringWriter();
             boolean ok = javadoc.getTask(log, files, found, null, options, files.getJavaFileObjectsFromPaths(sources)).call();
             assertEquals(true, ok, "javadoc failed:\n" + log + found.getDiagnostics());

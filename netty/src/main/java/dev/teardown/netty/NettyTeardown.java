@@ -25,7 +25,16 @@ import io.netty.util.concurrent.Promise;
  * {@link dev.teardown.jdk.JdkSockets}). For a whole server, add a {@link TeardownHandler} instead.
  *
  * <p>Closing a channel with a mode:
- * {@snippet class=dev.teardown.netty.snippets.NettySnippets region=close-channel}
+ * <!-- example: dev.teardown.netty.snippets.NettySnippets#close-channel, a copy JavadocExamplesTest keeps equal to that compiled, tested region -->
+ * <pre>
+ * Future&lt;CloseOutcome&gt; closed = NettyTeardown.close(channel, CloseMode.graceful(Duration.ofSeconds(5)));
+ * closed.addListener(f -&gt; {                      // on the channel's event loop, once Netty has closed it
+ *     if (f.isSuccess()) {
+ *         CloseOutcome outcome = closed.getNow();
+ *         System.out.println(outcome.sent() + ": " + outcome.detail());
+ *     }
+ * });
+ * </pre>
  */
 public final class NettyTeardown {
     private NettyTeardown() {}

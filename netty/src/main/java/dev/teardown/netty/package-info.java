@@ -8,6 +8,15 @@
  * are the core's, run through Netty's own API ({@code shutdownOutput}, {@code SO_LINGER}, {@code close}), so Netty
  * releases its descriptor exactly once; the descriptor is only read (FIONREAD, SIOCOUTQ, TCP_INFO).
  *
- * {@snippet class=dev.teardown.netty.snippets.NettySnippets region=close-channel}
+ * <!-- example: dev.teardown.netty.snippets.NettySnippets#close-channel, a copy JavadocExamplesTest keeps equal to that compiled, tested region -->
+ * <pre>
+ * Future&lt;CloseOutcome&gt; closed = NettyTeardown.close(channel, CloseMode.graceful(Duration.ofSeconds(5)));
+ * closed.addListener(f -&gt; {                      // on the channel's event loop, once Netty has closed it
+ *     if (f.isSuccess()) {
+ *         CloseOutcome outcome = closed.getNow();
+ *         System.out.println(outcome.sent() + ": " + outcome.detail());
+ *     }
+ * });
+ * </pre>
  */
 package dev.teardown.netty;
