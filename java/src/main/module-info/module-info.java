@@ -24,4 +24,6 @@ module dev.teardown {
 
     uses dev.teardown.internal.CloseObserver;
     provides dev.teardown.internal.CloseObserver with dev.teardown.inspect.hooks.InspectCloseObserver;
+    uses dev.teardown.internal.ListenerObserver;
+    provides dev.teardown.internal.ListenerObserver with dev.teardown.inspect.hooks.InspectListenerObserver;
 }

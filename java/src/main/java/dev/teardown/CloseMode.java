@@ -30,10 +30,35 @@ import java.util.Objects;
  * <p>RELEASE and linger act on this descriptor only; SHUTDOWN and graceful end the connection for every
  * holder (dups, children). ABORT sends RST only when it closes the last reference; with others still open
  * it leaves SO_LINGER {1,0} on the socket, so the last holder's close sends the RST.
+ *
+ * <p>Close with a named mode and read what it did:
+ * <!-- example: dev.teardown.snippets.CloseSnippets#close, a copy JavadocExamplesTest keeps equal to that compiled, tested region -->
+ * <pre>
+ * TcpSocket socket = TcpSocket.connect(server);
+ * socket.write(ByteBuffer.wrap("PING\n".getBytes(StandardCharsets.US_ASCII)));
+ * // FIN now, read what the peer still sends (up to 2 s), then close: nothing it sent is lost
+ * CloseOutcome outcome = socket.close(CloseMode.graceful(Duration.ofSeconds(2)));
+ * switch (outcome.sent()) {
+ *     case FIN -&gt; System.out.println("orderly: " + outcome.detail());
+ *     case RST, FIN_THEN_RST -&gt; System.out.println("reset: " + outcome.detail());
+ *     case NOTHING -&gt; System.out.println("another holder keeps it open: " + outcome.referencesLeft());
+ * }
+ * </pre>
  */
 public final class CloseMode {
     /** What the mode does; see the class table. */
-    public enum Kind { RELEASE, SHUTDOWN, ABORT, GRACEFUL, LINGER }
+    public enum Kind {
+        /** {@link CloseMode#RELEASE}. */
+        RELEASE,
+        /** {@link CloseMode#SHUTDOWN}. */
+        SHUTDOWN,
+        /** {@link CloseMode#ABORT}. */
+        ABORT,
+        /** {@link CloseMode#graceful(java.time.Duration)}. */
+        GRACEFUL,
+        /** {@link CloseMode#linger(java.time.Duration)}. */
+        LINGER
+    }
 
     /** close(fd): drops this descriptor; FIN only if it was the last reference to the socket. */
     public static final CloseMode RELEASE = new CloseMode(Kind.RELEASE, 0, 0);

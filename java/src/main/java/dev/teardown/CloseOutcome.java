@@ -20,6 +20,20 @@ import java.time.Duration;
  *
  * <p>A count that could not be known (for a socket teardown does not own, see
  * {@code dev.teardown.jdk.JdkSockets}) is {@code -1}, and the detail says why.
+ *
+ * <p>Reading an outcome:
+ * <!-- example: dev.teardown.snippets.CloseSnippets#close, a copy JavadocExamplesTest keeps equal to that compiled, tested region -->
+ * <pre>
+ * TcpSocket socket = TcpSocket.connect(server);
+ * socket.write(ByteBuffer.wrap("PING\n".getBytes(StandardCharsets.US_ASCII)));
+ * // FIN now, read what the peer still sends (up to 2 s), then close: nothing it sent is lost
+ * CloseOutcome outcome = socket.close(CloseMode.graceful(Duration.ofSeconds(2)));
+ * switch (outcome.sent()) {
+ *     case FIN -&gt; System.out.println("orderly: " + outcome.detail());
+ *     case RST, FIN_THEN_RST -&gt; System.out.println("reset: " + outcome.detail());
+ *     case NOTHING -&gt; System.out.println("another holder keeps it open: " + outcome.referencesLeft());
+ * }
+ * </pre>
  */
 public final class CloseOutcome {
     /** What the close put on the wire. */

@@ -13,10 +13,14 @@ import java.io.IOException;
 public class TcpException extends IOException {
     private static final long serialVersionUID = 1L;
 
+    /** The failing call, with its context. */
     private final String call;
+    /** The errno it left. */
     private final int errno;
 
     /**
+     * An exception for a call that failed with an errno.
+     *
      * @param call  the failing call, optionally with context ("connect to /10.0.0.1:80")
      * @param errno the errno it returned, or 0 when the failure did not come from the kernel
      * @param message what went wrong, in words
@@ -61,7 +65,7 @@ public class TcpException extends IOException {
             return new AddressInUseException(call, errno, text);
         }
         if (errno == Errno.EADDRNOTAVAIL) {
-            return new AddressNotAvailableException(call, errno, text + AddressNotAvailableException.HINT);
+            return new AddressNotAvailableException(call, errno, text + AddressNotAvailableException.hint(call));
         }
         if (errno == Errno.EMFILE || errno == Errno.ENFILE) {
             return new OutOfDescriptorsException(call, errno, text + OutOfDescriptorsException.HINT);

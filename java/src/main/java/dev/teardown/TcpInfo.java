@@ -87,14 +87,16 @@ public final class TcpInfo {
     /**
      * Reads TCP_INFO of a JDK {@link SocketChannel} (opened with {@code SocketChannel.open()}, accepted from a
      * {@code ServerSocketChannel}, or {@code Socket.getChannel()} of such a socket). Needs the JVM option
-     * {@code --add-opens java.base/sun.nio.ch=ALL-UNNAMED}. Read-only: the descriptor is never closed or
-     * changed. If the channel is closed during the call, the result is discarded and the call fails.
+     * {@code --add-opens java.base/sun.nio.ch=ALL-UNNAMED}; {@link dev.teardown.jdk.JdkSockets#tcpInfo(SocketChannel)}
+     * reads the same without it. Read-only: the descriptor is never closed or changed. If the channel is closed
+     * during the call, the result is discarded and the call fails.
      *
-     * @throws IllegalStateException naming the {@code --add-opens} option when the JVM lacks it
+     * @throws IllegalStateException naming the {@code --add-opens} option and {@code JdkSockets.tcpInfo} when the
+     *         JVM lacks the option
      * @throws SocketClosedException if the channel is closed
      */
     public static TcpInfo of(SocketChannel channel) throws TcpException {
-        int fd = JdkChannels.fd(channel);
+        int fd = JdkChannels.fd(channel, "dev.teardown.jdk.JdkSockets.tcpInfo(channel)");
         if (!channel.isOpen()) {
             throw TcpException.of("getsockopt(TCP_INFO) on a closed JDK channel", Errno.EBADF);
         }

@@ -24,12 +24,54 @@ import java.util.Map;
  * has a platform thread wait in poll(2); a {@link #close()} from another thread makes a waiting accept throw
  * {@link SocketClosedException} at once. Closing the listener sends RST to connections still waiting in its
  * backlog; connections already accepted are unaffected.
+ *
+ * <p><b>Out of descriptors.</b> When accept(2) fails with EMFILE, ENFILE, ENOBUFS or ENOMEM the connection stays
+ * queued and an immediate retry fails again. So {@link #accept()} pauses before it throws the failure
+ * ({@link OutOfDescriptorsException} for EMFILE and ENFILE): 5 ms after the first failure in a row, doubling up to
+ * 1 s, back to 5 ms after a successful accept; the pause ends early when the listener is closed. A plain
+ * catch-and-retry loop therefore makes at most a few hundred attempts a second (a handful once the pause has
+ * grown) instead of spinning, and accepts again within a pause once descriptors are free. Each pause is counted
+ * ({@link #acceptBackOffs()}, {@link #totalAcceptBackOffs()}) and recorded as the JFR event
+ * {@code dev.teardown.AcceptBackOff}.
+ *
+ * <p>A listener, and a server's accept loop:
+ * <!-- example: dev.teardown.snippets.ServerSnippets#bind, a copy JavadocExamplesTest keeps equal to that compiled, tested region -->
+ * <pre>
+ * TcpListener listener = TcpListener.builder()
+ *         .backlog(1024)
+ *         .option(TcpOption.TCP_NODELAY, true)                           // set on the listening socket before bind
+ *         .acceptedCloseMode(CloseMode.graceful(Duration.ofSeconds(5))) // what close() does on each connection
+ *         .bind(address);
+ * </pre>
+ * <!-- example: dev.teardown.snippets.ServerSnippets#accept-loop, a copy JavadocExamplesTest keeps equal to that compiled, tested region -->
+ * <pre>
+ * for (;;) {
+ *     TcpSocket connection;
+ *     try {
+ *         connection = listener.accept();
+ *     } catch (SocketClosedException e) {
+ *         break;                                   // the listener was closed: the server stops
+ *     } catch (OutOfDescriptorsException e) {
+ *         System.err.println(e.getMessage());      // accept() has already paused: retrying does not spin
+ *         continue;
+ *     } catch (TcpException e) {
+ *         System.err.println(e.getMessage());      // ENOBUFS, ENOMEM (paused too), or another errno
+ *         continue;
+ *     }
+ *     workers.execute(() -&gt; {
+ *         try (connection) {                       // close() with the listener's accepted close mode
+ *             handle.accept(connection);
+ *         }
+ *     });
+ * }
+ * </pre>
  */
 public final class TcpListener implements AutoCloseable {
     private final Descriptor d;
     private final CloseMode acceptedMode;
     private final InetSocketAddress local;
     private final java.lang.ref.Cleaner.Cleanable cleanable;
+    private final AcceptBackOff backOff = new AcceptBackOff();
 
     private TcpListener(Descriptor d, CloseMode acceptedMode, InetSocketAddress local) {
         this.d = d;
@@ -137,10 +179,11 @@ public final class TcpListener implements AutoCloseable {
      *
      * @throws SocketClosedException if the listener is closed, before or during the wait
      * @throws OutOfDescriptorsException if no descriptor is left for the connection (EMFILE, ENFILE): it stays
-     *     queued; back off before accepting again (see the exception's example)
+     *     queued; thrown after this listener's back-off pause (see the class comment), so that retrying at once
+     *     does not spin
      */
     public TcpSocket accept() throws TcpException {
-        return accept0(-1);
+        return acceptOrBackOff(-1);
     }
 
     /**
@@ -149,7 +192,40 @@ public final class TcpListener implements AutoCloseable {
      * @throws TimedOutException if no connection arrived in time (errno 0)
      */
     public TcpSocket accept(Duration timeout) throws TcpException {
-        return accept0(Args.nonNegativeNanos("timeout", timeout));
+        return acceptOrBackOff(Args.nonNegativeNanos("timeout", timeout));
+    }
+
+    /**
+     * How many accepts on this listener failed for want of descriptors or kernel memory (EMFILE, ENFILE, ENOBUFS,
+     * ENOMEM) and paused before throwing.
+     *
+     * @return the count since the listener was bound
+     */
+    public long acceptBackOffs() {
+        return backOff.count();
+    }
+
+    /**
+     * As {@link #acceptBackOffs()}, over every listener of this JVM (for metrics).
+     *
+     * @return the count since the JVM started
+     */
+    public static long totalAcceptBackOffs() {
+        return AcceptBackOff.total();
+    }
+
+    private TcpSocket acceptOrBackOff(long timeoutNanos) throws TcpException {
+        TcpSocket s;
+        try {
+            s = accept0(timeoutNanos);
+        } catch (TcpException e) {
+            if (AcceptBackOff.appliesTo(e.errno())) {
+                backOff.pause(this, local, e, timeoutNanos < 0 ? Long.MAX_VALUE : timeoutNanos);
+            }
+            throw e;
+        }
+        backOff.succeeded();
+        return s;
     }
 
     private TcpSocket accept0(long timeoutNanos) throws TcpException {

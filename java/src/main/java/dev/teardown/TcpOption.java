@@ -7,8 +7,9 @@ import java.time.Duration;
 /**
  * A socket option teardown can set with {@link TcpSocket#setOption} or on a listener, with its kernel
  * effect. Values are checked before they reach the kernel: out-of-range values throw
- * {@link IllegalArgumentException} naming the option; an option the platform lacks throws
- * {@link UnsupportedOperationException}.
+ * {@link IllegalArgumentException} naming the option, and so does a duration finer than the kernel keeps (whole
+ * seconds for SO_LINGER, TCP_KEEPIDLE, TCP_KEEPINTVL and TCP_LINGER2, whole milliseconds for TCP_USER_TIMEOUT) rather
+ * than be stored as another value; an option the platform lacks throws {@link UnsupportedOperationException}.
  *
  * @param <T> the Java type of the option's value
  */
@@ -16,7 +17,7 @@ public final class TcpOption<T> {
     /**
      * SO_LINGER: {@code null} is off (close returns at once, the kernel sends the rest); zero makes the
      * last close send RST; a positive time makes the last close block until sent data is acknowledged or
-     * the time passes (whole seconds, rounded up). Shared by every descriptor of the socket.
+     * the time passes (whole seconds: a fraction is refused). Shared by every descriptor of the socket.
      */
     public static final TcpOption<Duration> SO_LINGER = new TcpOption<>("SO_LINGER", Duration.class, Os.SOL_SOCKET, Os.SO_LINGER, Codec.LINGER);
     /** SO_REUSEADDR: a listener may bind its port while old connections on it are in TIME_WAIT. */
@@ -128,21 +129,25 @@ public final class TcpOption<T> {
                         out[0] = 0;
                         out[1] = 0;
                     } else {
-                        long s = ceilSeconds(name, (Duration) value, 0, Os.MAX_LINGER_SECONDS);
+                        long s = wholeSeconds(name, (Duration) value, 0, Os.MAX_LINGER_SECONDS);
                         out[0] = 1;
                         out[1] = (int) s;
                     }
                     return 8;
                 case KEEPALIVE_SECONDS:
-                    out[0] = (int) ceilSeconds(name, (Duration) value, 1, Os.MAX_KEEPALIVE_SECONDS);
+                    out[0] = (int) wholeSeconds(name, (Duration) value, 1, Os.MAX_KEEPALIVE_SECONDS);
                     return 4;
                 case LINGER2:
-                    out[0] = (int) ceilSeconds(name, (Duration) value, 0, Os.MAX_LINGER2_SECONDS);
+                    out[0] = (int) wholeSeconds(name, (Duration) value, 0, Os.MAX_LINGER2_SECONDS);
                     return 4;
                 case MILLIS: {
                     Duration d = (Duration) value;
                     Args.nonNegativeNanos(name, d);
-                    long ms = d.toMillis() + (d.toNanos() % 1_000_000 > 0 ? 1 : 0);
+                    if (d.getNano() % 1_000_000 != 0) {
+                        throw new IllegalArgumentException(name + " takes whole milliseconds (the kernel keeps"
+                                + " milliseconds), got " + d);
+                    }
+                    long ms = d.toMillis();
                     if (ms > Integer.MAX_VALUE) {
                         throw new IllegalArgumentException(name + " must be at most " + Integer.MAX_VALUE + " ms, got " + d);
                     }
@@ -187,9 +192,13 @@ public final class TcpOption<T> {
             }
         }
 
-        private static long ceilSeconds(String name, Duration d, long min, long max) {
+        private static long wholeSeconds(String name, Duration d, long min, long max) {
             Args.nonNegativeNanos(name, d);
-            long s = d.getSeconds() + (d.getNano() > 0 ? 1 : 0);
+            if (d.getNano() != 0) {
+                throw new IllegalArgumentException(name + " takes whole seconds (the kernel keeps seconds), got " + d
+                        + ": give " + Duration.ofSeconds(d.getSeconds()) + " or " + Duration.ofSeconds(d.getSeconds() + 1));
+            }
+            long s = d.getSeconds();
             if (s < min || s > max) {
                 throw new IllegalArgumentException(name + " must be between " + min + " s and " + max + " s, got " + d);
             }

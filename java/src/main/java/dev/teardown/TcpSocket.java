@@ -32,6 +32,20 @@ import java.util.concurrent.Executor;
  * thread, reused). Calls may come from any thread. A close from another thread wakes a waiting read, write
  * or connect at once with {@link SocketClosedException}; other holders of the socket see nothing of it. The
  * descriptor number is released only after every call using it has returned, and exactly once.
+ *
+ * <p>Close with a named mode and read what it did:
+ * <!-- example: dev.teardown.snippets.CloseSnippets#close, a copy JavadocExamplesTest keeps equal to that compiled, tested region -->
+ * <pre>
+ * TcpSocket socket = TcpSocket.connect(server);
+ * socket.write(ByteBuffer.wrap("PING\n".getBytes(StandardCharsets.US_ASCII)));
+ * // FIN now, read what the peer still sends (up to 2 s), then close: nothing it sent is lost
+ * CloseOutcome outcome = socket.close(CloseMode.graceful(Duration.ofSeconds(2)));
+ * switch (outcome.sent()) {
+ *     case FIN -&gt; System.out.println("orderly: " + outcome.detail());
+ *     case RST, FIN_THEN_RST -&gt; System.out.println("reset: " + outcome.detail());
+ *     case NOTHING -&gt; System.out.println("another holder keeps it open: " + outcome.referencesLeft());
+ * }
+ * </pre>
  */
 public final class TcpSocket implements AutoCloseable {
     static {

@@ -61,6 +61,31 @@ public enum TcpState {
         return ssName;
     }
 
+    /**
+     * This state as OpenTelemetry's semantic conventions spell the attribute {@code network.connection.state}:
+     * {@code established}, {@code syn_sent}, {@code syn_received} (also for {@link #NEW_SYN_RECV}),
+     * {@code fin_wait_1}, {@code fin_wait_2}, {@code time_wait}, {@code closed}, {@code close_wait},
+     * {@code last_ack}, {@code listen}, {@code closing}. The one vocabulary of teardown's metrics (the Micrometer
+     * binder, {@code doctor --prometheus}).
+     *
+     * @return the attribute value
+     */
+    public String connectionStateName() {
+        switch (this) {
+            case SYN_RECV:
+            case NEW_SYN_RECV:
+                return "syn_received";
+            case FIN_WAIT1:
+                return "fin_wait_1";
+            case FIN_WAIT2:
+                return "fin_wait_2";
+            case CLOSE:
+                return "closed";
+            default:
+                return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
     /** The bit for this state in sock_diag's {@code idiag_states} mask. */
     public int mask() {
         return 1 << number;

@@ -23,6 +23,11 @@ public final class CloseEvent extends Event {
     /** The event's name in recordings. */
     public static final String NAME = "dev.teardown.Close";
 
+    /** An empty event: teardown fills and commits it. */
+    public CloseEvent() {
+        // fields are set one by one before commit()
+    }
+
     @Label("Mode")
     @Description("The close mode: RELEASE, SHUTDOWN, ABORT, GRACEFUL(...), LINGER(...)")
     String mode;

@@ -40,12 +40,13 @@ public final class PeerCheck {
 
     /**
      * As {@link #isPeerClosed(int)} for a JDK channel. Needs the JVM option
-     * {@code --add-opens java.base/sun.nio.ch=ALL-UNNAMED} (see {@link dev.teardown.TcpInfo#of(SocketChannel)}).
+     * {@code --add-opens java.base/sun.nio.ch=ALL-UNNAMED} (see {@link dev.teardown.TcpInfo#of(SocketChannel)});
+     * {@link dev.teardown.jdk.JdkSockets#isPeerClosed(SocketChannel)} answers the same without it.
      *
-     * @throws IllegalStateException naming the option when the JVM lacks it
+     * @throws IllegalStateException naming the option and {@code JdkSockets.isPeerClosed} when the JVM lacks the option
      */
     public static boolean isPeerClosed(SocketChannel channel) throws TcpException {
-        int fd = JdkChannels.fd(channel);
+        int fd = JdkChannels.fd(channel, "dev.teardown.jdk.JdkSockets.isPeerClosed(channel)");
         boolean closed = isPeerClosed(fd);
         if (!channel.isOpen()) {
             throw TcpException.of("poll(POLLRDHUP) on a closed JDK channel", Errno.EBADF);

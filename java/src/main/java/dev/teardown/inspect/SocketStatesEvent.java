@@ -24,6 +24,11 @@ public final class SocketStatesEvent extends Event {
     /** The event's name in recordings. */
     public static final String NAME = "dev.teardown.SocketStates";
 
+    /** An empty event: teardown fills and commits it. */
+    public SocketStatesEvent() {
+        // fields are set one by one before commit()
+    }
+
     @Label("Established")
     int established;
     @Label("SYN Sent")

@@ -41,6 +41,17 @@ import java.util.function.Consumer;
  *
  * <p>Failures that leave no table to read surface as {@link UncheckedIOException} wrapping a
  * {@link TcpException} that names the call and errno.
+ *
+ * <p>A census of the namespace, and the CLOSE_WAIT sockets with what they never read:
+ * <!-- example: dev.teardown.snippets.CensusSnippets#census, a copy JavadocExamplesTest keeps equal to that compiled, tested region -->
+ * <pre>
+ * Map&lt;TcpState, Integer&gt; byState = TcpTable.counts(); // every TCP socket of this network namespace
+ * int closeWait = byState.getOrDefault(TcpState.CLOSE_WAIT, 0);
+ * for (TcpEntry e : TcpTable.snapshot(EnumSet.of(TcpState.CLOSE_WAIT))) {
+ *     System.out.println(TcpEntry.format(e.local()) + " &lt;- " + TcpEntry.format(e.remote())
+ *             + ": " + e.receiveQueue() + " bytes never read, inode " + e.inode());
+ * }
+ * </pre>
  */
 public final class TcpTable {
     private TcpTable() {}

@@ -48,6 +48,13 @@ import java.util.concurrent.CompletableFuture;
  * {@link IllegalArgumentException}. A channel closed by its owner while teardown drains it: teardown's reference
  * keeps the connection until the drain ends, the outcome says what that close did, and nothing is closed twice.
  * No other thread may read the channel during a close: it would take the bytes the drain counts.
+ *
+ * <p>Closing a JDK channel with a mode (no JVM option needed):
+ * <!-- example: dev.teardown.snippets.JdkSnippets#close-channel, a copy JavadocExamplesTest keeps equal to that compiled, tested region -->
+ * <pre>
+ * CloseOutcome outcome = JdkSockets.close(channel, CloseMode.SHUTDOWN);
+ * // the channel is closed (channel.isOpen() is false); outcome.sent() says what went on the wire
+ * </pre>
  */
 public final class JdkSockets {
     private JdkSockets() {}

@@ -31,13 +31,26 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * short time to settle (500 ms unless changed), then fails with a listing of each offending descriptor: its
  * number, what it is, the TCP state and addresses of sockets, and where the socket was opened when
  * {@link AllocationSites} tracking is on.
+ * <!-- example: dev.teardown.snippets.JUnitSnippets#extension, a copy JavadocExamplesTest keeps equal to that compiled, tested region -->
  * <pre>
- * &#64;ExtendWith(NoLeakedSockets.class)
- * class MyServerTest { ... }
- *
- * // or, with settings:
+ * &#64;ExtendWith(NoLeakedSockets.class) // fails a test that leaves a socket in CLOSE_WAIT or a descriptor open
+ * static class ServerTestExample {
+ *     &#64;Test
+ *     void closesEveryConnection() throws Exception {
+ *         try (TcpListener listener = TcpListener.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+ *              TcpSocket client = TcpSocket.connect(listener.localAddress());
+ *              TcpSocket server = listener.accept()) {
+ *             client.close(CloseMode.SHUTDOWN);
+ *             server.close(CloseMode.SHUTDOWN); // without it: CLOSE_WAIT, and the test fails
+ *         }
+ *     }
+ * }
+ * </pre>
+ * With settings:
+ * <!-- example: dev.teardown.snippets.JUnitSnippets#settings, a copy JavadocExamplesTest keeps equal to that compiled, tested region -->
+ * <pre>
  * &#64;RegisterExtension
- * static NoLeakedSockets noLeaks = new NoLeakedSockets().settleFor(Duration.ofSeconds(1)).trackingAllocationSites();
+ * static NoLeakedSockets noLeaks = new NoLeakedSockets().settleFor(Duration.ofMillis(200)); // 500 ms by default
  * </pre>
  * Every socket of the process counts, whoever opened it (teardown, JDK channels, Netty...). The CLOSE_WAIT
  * check reads each socket's TCP_INFO, so it also sees sockets in other network namespaces; addresses come from

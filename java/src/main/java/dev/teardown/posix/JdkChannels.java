@@ -48,6 +48,19 @@ public final class JdkChannels {
     }
 
     /**
+     * As {@link #fd(Channel)}, for a call that has a twin needing no JVM option: without {@value #FLAG} the message
+     * names both the option and {@code instead} (a {@code dev.teardown.jdk.JdkSockets} call, which finds the
+     * descriptor by sock_diag and {@code /proc/self/fd}).
+     */
+    public static int fd(Channel channel, String instead) {
+        try {
+            return fd(channel);
+        } catch (IllegalStateException e) {
+            throw new IllegalStateException(e.getMessage() + ". Or call " + instead + ", which needs no JVM option", e);
+        }
+    }
+
+    /**
      * The descriptor number of {@code channel}.
      *
      * @throws IllegalStateException naming {@value #FLAG} if the JVM was started without it

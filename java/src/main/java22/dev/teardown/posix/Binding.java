@@ -39,10 +39,10 @@ final class Binding {
             problem = unknown(requested);
         } else {
             boolean wantFfm = !requested.equals("jna");
-            String refused = wantFfm ? ffmRefused() : jnaRefused();
+            String refused = wantFfm ? ffmRefused() : JnaProbe.refused();
             ffm = wantFfm;
             if (refused != null) {
-                String other = wantFfm ? jnaRefused() : ffmRefused();
+                String other = wantFfm ? JnaProbe.refused() : ffmRefused();
                 String said = "native access refused to teardown's " + (wantFfm ? "FFM" : "JNA") + " binding ("
                         + refused + "): add " + FLAG;
                 if (other == null) {
@@ -71,20 +71,6 @@ final class Binding {
             return null;
         } catch (IllegalCallerException e) {
             return e.getMessage();
-        }
-    }
-
-    /** Null if JNA can load its native library here, else what it said. */
-    private static String jnaRefused() {
-        try {
-            Class.forName("com.sun.jna.Native", true, Binding.class.getClassLoader());
-            return null;
-        } catch (Throwable e) {
-            Throwable c = e;
-            while (c.getCause() != null) {
-                c = c.getCause();
-            }
-            return c.toString();
         }
     }
 

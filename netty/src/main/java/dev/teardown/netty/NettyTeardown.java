@@ -23,6 +23,18 @@ import io.netty.util.concurrent.Promise;
  * only through Netty (shutdownOutput, SO_LINGER, close, so Netty releases its descriptor once); the descriptor is
  * only read: {@code UnixChannel.fd()} for epoll and io_uring, the JDK channel's descriptor for NIO (see
  * {@link dev.teardown.jdk.JdkSockets}). For a whole server, add a {@link TeardownHandler} instead.
+ *
+ * <p>Closing a channel with a mode:
+ * <!-- example: dev.teardown.netty.snippets.NettySnippets#close-channel, a copy JavadocExamplesTest keeps equal to that compiled, tested region -->
+ * <pre>
+ * Future&lt;CloseOutcome&gt; closed = NettyTeardown.close(channel, CloseMode.graceful(Duration.ofSeconds(5)));
+ * closed.addListener(f -&gt; {                      // on the channel's event loop, once Netty has closed it
+ *     if (f.isSuccess()) {
+ *         CloseOutcome outcome = closed.getNow();
+ *         System.out.println(outcome.sent() + ": " + outcome.detail());
+ *     }
+ * });
+ * </pre>
  */
 public final class NettyTeardown {
     private NettyTeardown() {}

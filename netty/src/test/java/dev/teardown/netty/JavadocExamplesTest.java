@@ -1,0 +1,13 @@
+package dev.teardown.netty;
+
+import dev.teardown.testing.JavadocExamples;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+
+/** The Javadoc's code examples are what dev.teardown.netty.snippets compiles and NettySnippetsTest runs. */
+class JavadocExamplesTest {
+    @Test
+    void everyExampleIsItsCompiledRegion() throws Exception {
+        JavadocExamples.assertCopiesMatchRegions(Path.of("src/main/java"), Path.of("src/test/java"));
+    }
+}

@@ -1,0 +1,4 @@
+/** The consumer on the module path. */
+module consumer {
+    requires dev.teardown;
+}
