@@ -52,9 +52,12 @@ import java.util.function.Consumer;
  *   sockets.</li>
  * <li>{@code teardown.closes} (counter; tags {@code mode}: {@code release}, {@code shutdown}, {@code abort},
  *   {@code graceful}, {@code linger}; {@code sent}: {@code nothing}, {@code fin}, {@code rst},
- *   {@code fin_then_rst}): closes made through teardown, by mode and by what went on the wire. Registered for the
- *   pairs that can happen (not {@code abort}/{@code fin}, {@code shutdown}/{@code rst}, {@code graceful}/{@code rst});
- *   a pair the close engine reports otherwise gets its counter when it first happens.</li>
+ *   {@code fin_then_rst}; {@code socket}: the kind of socket closed, {@code teardown}, {@code jdk-channel},
+ *   {@code jdk-socket}, {@code netty-epoll}, {@code netty-nio} ({@link CloseOutcome#socketKind()})): closes made
+ *   through teardown, of every kind of socket, by mode and by what went on the wire. Registered at binding for
+ *   teardown's own sockets and the pairs that can happen (not {@code abort}/{@code fin}: a FIN goes before ABORT's
+ *   RST only after an earlier shutdownOutput; not {@code shutdown}/{@code rst}: shutdown's FIN goes first); other
+ *   kinds of socket, and a pair the close engine reports otherwise, get their counter when they first happen.</li>
  * <li>{@code teardown.accept.backoffs} (counter): accepts on teardown listeners that failed for want of descriptors
  *   or kernel memory and paused ({@link TcpListener#totalAcceptBackOffs()}).</li>
  * </ul>
@@ -111,8 +114,8 @@ public final class TeardownMetrics implements MeterBinder, AutoCloseable {
             case ABORT:
                 return sent != CloseOutcome.Sent.FIN; // a FIN only ever goes before the RST (shutdownOutput earlier)
             case SHUTDOWN:
-            case GRACEFUL:
-                return sent != CloseOutcome.Sent.RST; // both send FIN first: an RST comes after it
+                return sent != CloseOutcome.Sent.RST; // shutdown's FIN goes first: an RST comes after it
+            // graceful: an RST alone when its FIN, queued behind bytes never transmitted, never left
             default:
                 return true;
         }
@@ -143,7 +146,7 @@ public final class TeardownMetrics implements MeterBinder, AutoCloseable {
         for (CloseMode.Kind k : CloseMode.Kind.values()) {
             for (CloseOutcome.Sent s : CloseOutcome.Sent.values()) {
                 if (possible(k, s)) {
-                    closes[k.ordinal()][s.ordinal()] = closeCounter(k, s);
+                    closes[k.ordinal()][s.ordinal()] = closeCounter(CloseOutcome.TEARDOWN, k, s);
                 }
             }
         }
@@ -153,9 +156,10 @@ public final class TeardownMetrics implements MeterBinder, AutoCloseable {
         }
     }
 
-    private Counter closeCounter(CloseMode.Kind k, CloseOutcome.Sent s) {
+    private Counter closeCounter(String socket, CloseMode.Kind k, CloseOutcome.Sent s) {
         return Counter.builder("teardown.closes")
                 .tags(tags).tag("mode", k.name().toLowerCase(Locale.ROOT)).tag("sent", s.name().toLowerCase(Locale.ROOT))
+                .tag("socket", socket)
                 .description("Closes through teardown, by close mode and by what went on the wire")
                 .register(registry);
     }
@@ -172,13 +176,16 @@ public final class TeardownMetrics implements MeterBinder, AutoCloseable {
     private void count(CloseOutcome o) {
         int k = o.mode().kind().ordinal();
         int s = o.sent().ordinal();
-        Counter c = closes[k][s];
+        boolean own = CloseOutcome.TEARDOWN.equals(o.socketKind());
+        Counter[][] table = own ? closes : others.computeIfAbsent(o.socketKind(),
+                kind -> new Counter[CloseMode.Kind.values().length][CloseOutcome.Sent.values().length]);
+        Counter c = table[k][s];
         if (c == null) {
             synchronized (this) {
-                c = closes[k][s];
+                c = table[k][s];
                 if (c == null && registry != null) {
-                    c = closeCounter(o.mode().kind(), o.sent()); // a pair the table above thought impossible
-                    closes[k][s] = c;
+                    c = closeCounter(o.socketKind(), o.mode().kind(), o.sent()); // another kind, or a pair not expected
+                    table[k][s] = c;
                 }
             }
         }
@@ -186,6 +193,9 @@ public final class TeardownMetrics implements MeterBinder, AutoCloseable {
             c.increment();
         }
     }
+
+    /** The close counters of sockets teardown does not own (JDK, Netty), by kind; made when a kind first closes. */
+    private final java.util.concurrent.ConcurrentHashMap<String, Counter[][]> others = new java.util.concurrent.ConcurrentHashMap<>();
 
     private Reading current() {
         Reading r = reading;

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.teardown.CloseMode;
+import dev.teardown.CloseOutcome;
 import dev.teardown.TcpListener;
 import dev.teardown.TcpSocket;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -26,7 +27,26 @@ class TeardownMetricsTest {
     }
 
     private static double closes(SimpleMeterRegistry r, String mode, String sent) {
-        return r.get("teardown.closes").tag("mode", mode).tag("sent", sent).counter().count();
+        return r.get("teardown.closes").tag("mode", mode).tag("sent", sent).tag("socket", "teardown").counter().count();
+    }
+
+    /** A JDK channel's close reaches the counter too, under its own socket kind. */
+    @Test
+    void countsTheClosesOfJdkChannels() throws Exception {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        try (TeardownMetrics metrics = new TeardownMetrics();
+                java.nio.channels.ServerSocketChannel server = java.nio.channels.ServerSocketChannel.open()) {
+            metrics.bindTo(registry);
+            server.bind(new java.net.InetSocketAddress("127.0.0.1", 0));
+            try (java.nio.channels.SocketChannel client = java.nio.channels.SocketChannel.open(server.getLocalAddress())) {
+                java.nio.channels.SocketChannel accepted = server.accept();
+                CloseOutcome o = dev.teardown.jdk.JdkSockets.close(accepted, CloseMode.ABORT);
+                assertEquals(CloseOutcome.Sent.RST, o.sent(), o.toString());
+                assertEquals(1.0, registry.get("teardown.closes").tag("mode", "abort").tag("sent", "rst")
+                        .tag("socket", "jdk-channel").counter().count());
+                assertEquals(0.0, closes(registry, "abort", "rst"), "not counted as teardown's own socket");
+            }
+        }
     }
 
     /** This process's sockets in an ss state, counted by ss -tanp (the independent observer). */
