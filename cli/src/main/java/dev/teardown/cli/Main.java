@@ -33,13 +33,17 @@ public final class Main implements Runnable {
     static int run(String[] args, OutputStream out, OutputStream err) {
         PrintWriter o = new PrintWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8), true);
         PrintWriter e = new PrintWriter(new OutputStreamWriter(err, StandardCharsets.UTF_8), true);
-        CommandLine cl = new CommandLine(new Main());
-        cl.addSubcommand("doctor", new Doctor(o));
-        cl.setOut(o).setErr(e).setExecutionExceptionHandler(Doctor.failure());
-        int status = cl.execute(args);
+        int status = commandLine(o, e).execute(args);
         o.flush();
         e.flush();
         return status;
+    }
+
+    /** The command line with its subcommands, writing to {@code o} and {@code e}. */
+    static CommandLine commandLine(PrintWriter o, PrintWriter e) {
+        CommandLine cl = new CommandLine(new Main());
+        cl.addSubcommand("doctor", new Doctor(o));
+        return cl.setOut(o).setErr(e).setExecutionExceptionHandler(Doctor.failure());
     }
 
     @Override

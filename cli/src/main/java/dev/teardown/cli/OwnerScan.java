@@ -25,6 +25,7 @@ final class OwnerScan {
         final long pid;
         final int index;
         private String command;
+        private String executable;
 
         Owner(long pid, int index) {
             this.pid = pid;
@@ -37,6 +38,18 @@ final class OwnerScan {
                 command = readCommand(pid);
             }
             return command;
+        }
+
+        /**
+         * The process's name as the kernel keeps it ({@code /proc/PID/comm}, at most 15 bytes: the executable's file
+         * name unless the process renamed itself), as decoded UTF-8, not escaped: OpenTelemetry's
+         * {@code process.executable.name}. "" when gone.
+         */
+        String executableName() {
+            if (executable == null) {
+                executable = readComm(pid);
+            }
+            return executable;
         }
     }
 
@@ -259,6 +272,19 @@ final class OwnerScan {
             return "(exited)";
         } catch (IOException e) {
             return "?";
+        }
+    }
+
+    static String readComm(long pid) {
+        try {
+            byte[] comm = readAtMost(PROC.resolve(Long.toString(pid)).resolve("comm"), 64);
+            int c = comm.length;
+            while (c > 0 && (comm[c - 1] == '\n' || comm[c - 1] == 0)) {
+                c--;
+            }
+            return new String(comm, 0, c, java.nio.charset.StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return "";
         }
     }
 
