@@ -98,9 +98,10 @@ final class Host {
      * The other namespaces at a glance, for the report of one: how many hold TCP sockets, how many sockets, how many
      * of those in CLOSE_WAIT and in how many namespaces. Counted by the kernel (no owner scan).
      */
-    record Others(int namespaces, int withSockets, long sockets, long closeWait, int withCloseWait, int skipped) {}
+    record Others(int namespaces, int withSockets, long sockets, long closeWait, int withCloseWait, int skipped, long nanos) {}
 
     static Others others(long self) {
+        long start = System.nanoTime();
         int namespaces = 0;
         int withSockets = 0;
         long sockets = 0;
@@ -127,6 +128,6 @@ final class Host {
                 skipped++;
             }
         }
-        return new Others(namespaces, withSockets, sockets, closeWait, withCloseWait, skipped);
+        return new Others(namespaces, withSockets, sockets, closeWait, withCloseWait, skipped, System.nanoTime() - start);
     }
 }

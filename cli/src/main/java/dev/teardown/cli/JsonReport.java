@@ -48,7 +48,8 @@ final class JsonReport {
         if (others != null) {
             j.object("other_namespaces").field("namespaces", others.namespaces()).field("with_sockets", others.withSockets())
                     .field("sockets", others.sockets()).field("close_wait", others.closeWait())
-                    .field("with_close_wait", others.withCloseWait()).field("skipped", others.skipped()).end();
+                    .field("with_close_wait", others.withCloseWait()).field("skipped", others.skipped())
+                    .field("elapsed_ms", others.nanos() / 1_000_000).end();
         }
         j.object("states");
         for (TcpState s : Text.ORDER) {

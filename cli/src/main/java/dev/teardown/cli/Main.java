@@ -22,11 +22,36 @@ public final class Main implements Runnable {
     @Spec
     CommandSpec spec;
 
+    static {
+        // Linked now, not only loaded: a JDK 25 AOT cache leaves out a class that its training run loaded but never
+        // linked, and with these two every picocli class that refers to them (the build's training run throws none).
+        for (Class<?> c : new Class<?>[] {ParameterException.class, CommandLine.PicocliException.class}) {
+            try {
+                Class.forName(c.getName(), true, c.getClassLoader());
+            } catch (ClassNotFoundException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+
     private Main() {}
 
     /** Runs the command line and exits with its status. */
     public static void main(String[] args) {
+        // The native binding takes 150-300 ms to start (JNA loading its library, or FFM linking its downcalls), and so
+        // does picocli building its model from the annotations: on a second core, the binding starts meanwhile.
+        Thread warmUp = new Thread(Main::startBinding, "teardown-binding-start");
+        warmUp.setDaemon(true);
+        warmUp.start();
         System.exit(run(args, new FileOutputStream(FileDescriptor.out), new FileOutputStream(FileDescriptor.err)));
+    }
+
+    private static void startBinding() {
+        try {
+            dev.teardown.posix.Libc.getpid();
+        } catch (Throwable e) {
+            // the first real use reports it, with its message, on the main thread
+        }
     }
 
     /** Runs the command line with {@code out} and {@code err}; returns the exit status. */

@@ -238,6 +238,15 @@ class NetnsDoctorTest {
         assertTrue(t.contains("4 of them are the other end of pid " + python.pid() + "'s 4 CLOSE_WAIT"), t);
         assertTrue(t.contains("back\\\\sl\"ash"), "the text view escapes the backslash of the name: " + t);
 
+        // --watch and --prometheus carry the same grouping
+        DoctorTest.Run watch = doctor("--netns", Long.toString(python.pid()), "--watch", "300ms", "--count", "2");
+        assertEquals(0, watch.exit(), watch.err());
+        assertEquals(2, watch.text().split("(?m)^==== " + java.util.regex.Pattern.quote(pyName) + " ====$", -1).length - 1, watch.text());
+        assertTrue(watch.text().contains("change per second"), watch.text());
+        DoctorTest.Run prom = doctor("--netns", Long.toString(python.pid()), "--prometheus");
+        assertTrue(prom.text().contains("system_network_connection_count{netns=\"" + pyName + "\",network_connection_state=\"close_wait\""
+                + ",network_transport=\"tcp\"} 4"), prom.text());
+
         DoctorTest.Run one = doctor("--netns", Long.toString(jvm.pid()));
         assertEquals(0, one.exit(), one.err());
         assertTrue(one.text().contains("1 network namespace, " + ssStates(b).values().stream().mapToInt(Integer::intValue).sum()
