@@ -15,7 +15,8 @@ import java.util.regex.Pattern;
  *
  * @param display what the report shows ("pod 5f1c... container 9ab3c2d1e0f4", "docker 9ab3c2d1e0f4", "ip netns td20-a",
  *     "netns 4026532801 (pid 4242)"); raw: an {@code ip netns} name is shown escaped by the text view
- * @param runtime "docker", "containerd", "cri-o", "podman", "kubernetes" (pod UID only) or null
+ * @param runtime "docker", "containerd", "cri-o", "podman", "kubernetes" (a pod whose runtime the path does not say) or
+ *     null
  * @param containerId the full container ID (64 hex digits) or null
  * @param podUid the Kubernetes pod UID or null
  */
@@ -92,13 +93,13 @@ record NetnsName(String display, String runtime, String containerId, String podU
             return new NetnsName("pod " + pod + (id == null ? "" : " container " + shortId),
                     runtime == null ? "kubernetes" : runtime, id, pod);
         }
-        return new NetnsName(runtime + " " + shortId, runtime, id, null);
+        return new NetnsName((runtime == null ? "container" : runtime) + " " + shortId, runtime, id, null);
     }
 
     private static String runtime(String prefix, String path) {
         if (prefix == null) {
             return path.contains("docker") ? "docker" : path.contains("crio") ? "cri-o"
-                    : path.contains("containerd") ? "containerd" : path.contains("libpod") ? "podman" : "container";
+                    : path.contains("containerd") ? "containerd" : path.contains("libpod") ? "podman" : null;
         }
         return switch (prefix) {
             case "docker" -> "docker";

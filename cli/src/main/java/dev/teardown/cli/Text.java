@@ -123,13 +123,13 @@ final class Text {
         order.sort(Comparator.comparingInt((Host.Section s) -> s.census().count(TcpState.CLOSE_WAIT))
                 .thenComparingInt(s -> s.census().total).reversed());
         b.append("\nNAMESPACES (worst first)\n");
-        b.append(String.format("  %-48s %8s %8s %10s %9s  %s%n", "NAMESPACE", "SOCKETS", "ESTAB", "CLOSE_WAIT", "TIME_WAIT",
+        b.append(String.format("  %-64s %8s %8s %10s %9s  %s%n", "NAMESPACE", "SOCKETS", "ESTAB", "CLOSE_WAIT", "TIME_WAIT",
                 "FINDINGS"));
         Map<Host.Section, List<Finding>> findings = new java.util.HashMap<>();
         for (Host.Section s : order) {
             List<Finding> f = Findings.of(s.census());
             findings.put(s, f);
-            b.append(String.format("  %-48s %8d %8d %10d %9d  %s%n", Untrusted.shorten(Untrusted.escape(s.name().display()), 48),
+            b.append(String.format("  %-64s %8d %8d %10d %9d  %s%n", Untrusted.shorten(Untrusted.escape(s.name().display()), 64),
                     s.census().total, s.census().count(TcpState.ESTABLISHED), s.census().count(TcpState.CLOSE_WAIT),
                     s.census().count(TcpState.TIME_WAIT), severities(f)));
         }

@@ -219,7 +219,7 @@ class NetnsDoctorTest {
         Needs.require(named, "a writable cgroup v1 pids hierarchy at " + PIDS_CGROUP + " (to give the holders container cgroups)");
         assertTrue(f.contains("ns " + pythonNs + " sockets 13 name pod " + podUid + " container " + podContainer.substring(0, 12)),
                 f.toString());
-        assertTrue(f.contains("container " + pythonNs + " container " + podContainer + " " + podUid), f.toString());
+        assertTrue(f.contains("container " + pythonNs + " kubernetes " + podContainer + " " + podUid), f.toString());
         assertTrue(f.contains("container " + jvmNs + " docker " + dockerContainer + " None"), f.toString());
         assertTrue(f.stream().anyMatch(x -> x.startsWith("ns " + jvmNs + " ") && x.endsWith(" name docker " + dockerContainer.substring(0, 12))),
                 f.toString());

@@ -26,7 +26,7 @@ class NetnsNameTest {
                         + ".slice/cri-containerd-" + ID + ".scope\n"));
         assertEquals(new NetnsName("pod " + POD + " container 9ab3c2d1e0f4", "cri-o", ID, POD),
                 NetnsName.fromCgroup("0::/kubepods.slice/kubepods-pod" + systemd + ".slice/crio-" + ID + ".scope\n"));
-        assertEquals(new NetnsName("pod " + POD + " container 9ab3c2d1e0f4", "container", ID, POD),
+        assertEquals(new NetnsName("pod " + POD + " container 9ab3c2d1e0f4", "kubernetes", ID, POD),
                 NetnsName.fromCgroup("4:pids:/kubepods/besteffort/pod" + POD + "/" + ID + "\n"));
         // the pod's own cgroup (no container yet): the pod alone
         assertEquals(new NetnsName("pod " + POD, "kubernetes", null, POD),
@@ -37,6 +37,7 @@ class NetnsNameTest {
     void podmanAndPlainProcessesAndUnreadableFiles() {
         assertEquals(new NetnsName("podman 9ab3c2d1e0f4", "podman", ID, null),
                 NetnsName.fromCgroup("0::/machine.slice/libpod-" + ID + ".scope/container\n"));
+        assertEquals(new NetnsName("container 9ab3c2d1e0f4", null, ID, null), NetnsName.fromCgroup("0::/default/" + ID + "\n"));
         assertNull(NetnsName.fromCgroup("0::/user.slice/user-1000.slice/session-3.scope\n"));
         assertNull(NetnsName.fromCgroup("0::/\n"));
         assertNull(NetnsName.fromCgroup(null));
