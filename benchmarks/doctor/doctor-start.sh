@@ -7,8 +7,10 @@
 #   17-cds        and the application class-data archive the build makes (cli/target/teardown-cli.jsa)
 #   25-ffm        JDK 25, the FFM binding (no JNA), the same flags
 #   25-aot        and the AOT cache the build makes for it (cli/target/teardown-cli.aot): ./teardown doctor's choice
-# Reading = the doctor's own elapsed_ms (owner scan and the three dumps) plus the other namespaces' counts it reads as
-# root; start = wall - reading (JVM start, class loading and linking, picocli, the binding, rendering, exit).
+# Reading = the doctor's own elapsed_ms (from the start of the owner scan, which now begins beside picocli and the
+# binding's start, to the end of the three dumps) plus the other namespaces' counts it reads as root; start = wall -
+# reading (the JVM until the scan begins, rendering, exit). "warm" is the reading alone in a JVM that has read once
+# already (the third sample of --watch), for what the reading costs without any start.
 # Then `doctor --netns all --json` over 50 namespaces, each with a python3 process holding 10 CLOSE_WAIT.
 # Run it alone: flock /tmp/teardown-bench.lock benchmarks/doctor/doctor-start.sh [connections] [rounds] [namespaces]
 set -euo pipefail
@@ -48,7 +50,9 @@ one() { # prints: wall_ms reading_ms sockets
     python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); o=d.get("other_namespaces",{}).get("elapsed_ms",0); print(int(sys.argv[2]), d["elapsed_ms"]+o, d["sockets"])' "$out" $(( (e - s) / 1000000 ))
 }
 for c in "${ORDER[@]}"; do one "$c" >/dev/null; done   # warm the page cache for every JDK and archive
+warm() { ${CMD[25-aot]/doctor --json/doctor --json --watch 300ms --count 3} | tail -1 | python3 -c 'import json,sys; print(json.load(sys.stdin)["elapsed_ms"])'; }
 declare -A W R
+WARM=""
 for r in $(seq "$ROUNDS"); do
     echo "round $r  load: $(cut -d' ' -f1-3 /proc/loadavg)"
     k=$(( r % ${#ORDER[@]} ))
@@ -57,6 +61,8 @@ for r in $(seq "$ROUNDS"); do
         W[$c]="${W[$c]:-} $w"; R[$c]="${R[$c]:-} $rd"
         printf '  %-9s wall %5d ms  reading %5d ms  start %5d ms  (%d sockets)\n' "$c" "$w" "$rd" $(( w - rd )) "$n"
     done
+    wr=$(warm); WARM="$WARM $wr"
+    printf '  %-9s reading %5d ms (third sample of one JVM)\n' warm "$wr"
 done
 med() { tr ' ' '\n' | grep . | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 echo "medians over $ROUNDS rounds (ms):"
@@ -65,6 +71,7 @@ for c in "${ORDER[@]}"; do
     st=""; for i in $(seq "$ROUNDS"); do st="$st $(( $(echo ${W[$c]} | cut -d' ' -f$i) - $(echo ${R[$c]} | cut -d' ' -f$i) ))"; done
     printf '  %-9s wall %5d  reading %5d  start %5d\n' "$c" "$wm" "$rm" "$(echo $st | med)"
 done
+echo "  warm reading (25-aot, third sample): median $(echo $WARM | med) ms"
 kill "${pids[@]}"; rm -f "$fifo" "$fifo".* "$out"
 
 # --netns all over $NS namespaces (made here as ip netns names, one python3 holder each)

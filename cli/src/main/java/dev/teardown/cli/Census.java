@@ -176,7 +176,7 @@ final class Census {
     static Census take(boolean watch, Census previous) {
         // The /proc pass runs beside the first dump: on a cold JVM that dump also pays for loading the native
         // binding, and the two overlap on two cores. The listeners it returns are few and kept until owners are known.
-        return take(watch, previous, CompletableFuture.supplyAsync(OwnerScan::run, Census::runOnNewThread));
+        return take(watch, previous, OwnerScan.scan());
     }
 
     /**
@@ -208,14 +208,9 @@ final class Census {
         TcpTable.forEachWithInfo(withInfo, e -> c.add(e, previous));
         c.orphanEnds.clear(); // joined: not carried into the next sample
         c.tableNanos = System.nanoTime() - t;
-        c.totalNanos = System.nanoTime() - start;
+        // the reading began with the owner scan if that began first (started early, beside the JVM's start)
+        c.totalNanos = System.nanoTime() - Math.min(start, c.owners.startedAtNanos());
         return c;
-    }
-
-    private static void runOnNewThread(Runnable r) {
-        Thread t = new Thread(r, "teardown-owner-scan");
-        t.setDaemon(true);
-        t.start();
     }
 
     private void add(TcpEntry e, Census previous) {

@@ -41,11 +41,7 @@ final class Host {
     static Reading read(List<Netns> targets, boolean watch, Reading previous) {
         long start = System.nanoTime();
         long at = System.currentTimeMillis();
-        CompletableFuture<OwnerScan> scan = CompletableFuture.supplyAsync(OwnerScan::run, r -> {
-            Thread t = new Thread(r, "teardown-owner-scan");
-            t.setDaemon(true);
-            t.start();
-        });
+        CompletableFuture<OwnerScan> scan = OwnerScan.scan();
         Map<Long, Census> before = new HashMap<>();
         if (previous != null) {
             for (Section s : previous.sections) {
@@ -83,7 +79,8 @@ final class Host {
                     vanished += s.vanished ? 1 : 0;
                 }
             }
-            return new Reading(sections, skipped, vanished, System.nanoTime() - start, at);
+            long began = sections.isEmpty() ? start : Math.min(start, sections.get(0).census().owners.startedAtNanos());
+            return new Reading(sections, skipped, vanished, System.nanoTime() - began, at);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while reading the namespaces", e);

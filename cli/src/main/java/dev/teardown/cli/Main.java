@@ -43,7 +43,24 @@ public final class Main implements Runnable {
         Thread warmUp = new Thread(Main::startBinding, "teardown-binding-start");
         warmUp.setDaemon(true);
         warmUp.start();
+        if (readsOnce(args)) {
+            OwnerScan.startEarly(); // the /proc pass, the reading's largest part, starts meanwhile too
+        }
         System.exit(run(args, new FileOutputStream(FileDescriptor.out), new FileOutputStream(FileDescriptor.err)));
+    }
+
+    /** A doctor that reads the table at once: not --help, --version, --pid (the agent's report) or --serve. */
+    static boolean readsOnce(String[] args) {
+        if (args.length == 0 || !args[0].equals("doctor")) {
+            return false;
+        }
+        for (String a : args) {
+            if (a.equals("--help") || a.equals("-h") || a.equals("--version") || a.equals("-V") || a.startsWith("--pid")
+                    || a.startsWith("--serve")) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static void startBinding() {
