@@ -24,16 +24,7 @@ J25=$(cat cli/target/teardown-cli.aot.jdk)
 export N ROUNDS NS JAR J17 J25
 exec unshare -n bash -s <<'INNER'
 set -euo pipefail
-ip link set lo up
-sysctl -q -w net.ipv4.ip_local_port_range="1024 65535"
-P=$(( (2 * N + 17999) / 18000 ))
-fifo=$(mktemp -u); mkfifo "$fifo"; exec {keep}<>"$fifo"
-pids=()
-for i in $(seq "$P"); do
-    python3 benchmarks/doctor/hold-connections.py $(( N / P )) < "$fifo" > "$fifo.$i" & pids+=($!)
-done
-for i in $(seq "$P"); do until grep -q ready "$fifo.$i" 2>/dev/null; do sleep 0.2; done; done
-echo "held: $(cat "$fifo".* | awk '{s+=$2} END {print s}') sockets by $P python3 processes; ss counts $(ss -tanH | wc -l) TCP sockets here"
+source benchmarks/doctor/hold.sh
 F="-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
 declare -A CMD=(
   [17]="$J17/bin/java -jar $JAR doctor --json"
@@ -72,7 +63,19 @@ for c in "${ORDER[@]}"; do
     printf '  %-9s wall %5d  reading %5d  start %5d\n' "$c" "$wm" "$rm" "$(echo $st | med)"
 done
 echo "  warm reading (25-aot, third sample): median $(echo $WARM | med) ms"
+# CPU time (user + system) does not grow with the machine's load the way wall time does: a cold run's, and what each
+# further sample of --watch adds (the reading alone), median of ROUNDS
+cpu() { /usr/bin/time -f '%U %S' "$@" 2>&1 >/dev/null | tail -1 | awk '{printf "%d", ($1 + $2) * 1000}'; }
+for c in 17-flags 25-aot; do
+    one=""; more=""
+    for r in $(seq "$ROUNDS"); do
+        a=$(cpu ${CMD[$c]}); b=$(cpu ${CMD[$c]/doctor --json/doctor --json --watch 100ms --count 3})
+        one="$one $a"; more="$more $(( (b - a) / 2 ))"
+    done
+    printf '  %-9s cpu ms: cold run %5d (user+sys), each further --watch sample %5d (medians)\n' "$c" "$(echo $one | med)" "$(echo $more | med)"
+done
 kill "${pids[@]}"; rm -f "$fifo" "$fifo".* "$out"
+sleep 62 # the 50,000 connections just closed leave TIME_WAIT here for 60 s: not part of the next figure
 
 # --netns all over $NS namespaces (made here as ip netns names, one python3 holder each)
 tag=td20-perf-$$
@@ -89,8 +92,8 @@ echo "--netns all over $(ip netns list | grep -c "^$tag-") namespaces made here,
 walls=(); reads=()
 for r in $(seq "$ROUNDS"); do
     s=$(date +%s%N); ${CMD[25-aot]/doctor --json/doctor --netns all --json} > "$fifo.json"; e=$(date +%s%N)
-    read -r w rd n c < <(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(int(sys.argv[2]), d["elapsed_ms"], len(d["namespaces"]), sum(x["states"]["CLOSE_WAIT"] for x in d["namespaces"]))' "$fifo.json" $(( (e - s) / 1000000 )))
-    printf '  25-aot --netns all: wall %5d ms  reading %5d ms  (%d namespaces, %d CLOSE_WAIT)\n' "$w" "$rd" "$n" "$c"
+    read -r w rd n c t < <(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(int(sys.argv[2]), d["elapsed_ms"], len(d["namespaces"]), sum(x["states"]["CLOSE_WAIT"] for x in d["namespaces"]), sum(x["sockets"] for x in d["namespaces"]))' "$fifo.json" $(( (e - s) / 1000000 )))
+    printf '  25-aot --netns all: wall %5d ms  reading %5d ms  (%d namespaces, %d sockets, %d in CLOSE_WAIT)\n' "$w" "$rd" "$n" "$t" "$c"
     walls+=("$w"); reads+=("$rd")
 done
 echo "median: wall $(echo "${walls[*]}" | med) ms, reading $(echo "${reads[*]}" | med) ms"

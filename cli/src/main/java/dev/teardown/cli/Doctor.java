@@ -141,71 +141,67 @@ final class Doctor implements Callable<Integer> {
         if (netns != null) {
             return namespaces(interval, thresholds);
         }
-        boolean clear = interval != null && !json && !prometheus && System.console() != null;
-        Census previous = null;
         boolean root = Census.isRoot();
-        for (int n = 1; ; n++) {
-            Census c = Census.take(interval != null, previous);
+        boolean watching = interval != null;
+        return repeat(interval, previous -> {
+            Census c = Census.take(watching, (Census) previous);
             List<Finding> findings = Findings.of(c);
             // as root, one line on the namespaces this report does not show (containers next to this one)
             Host.Others others = root && !prometheus ? Host.others(Netns.current()) : null;
-            if (clear) {
-                out.print("\033[H\033[2J");
-            }
-            if (json) {
-                out.println(JsonReport.render(c, findings, thresholds, others, null));
-            } else if (prometheus) {
-                out.print(PrometheusReport.render(c, new PrometheusReport.Options(labelPid, false)));
-            } else {
-                out.print(Text.render(c, previous, findings, thresholds, others, null));
-            }
-            out.flush();
+            String output = json ? JsonReport.render(c, findings, thresholds, others, null)
+                    : prometheus ? PrometheusReport.render(c, new PrometheusReport.Options(labelPid, false))
+                    : Text.render(c, (Census) previous, findings, thresholds, others, null);
             boolean crossed = false;
             for (Threshold t : thresholds) {
                 crossed |= t.crossed(c);
             }
-            if (crossed || interval == null || n == count) {
-                return crossed ? CROSSED : 0;
-            }
-            previous = c;
-            Thread.sleep(interval.toMillis());
-            if (!json && !prometheus && !clear) {
-                out.println("----");
-            }
-        }
+            return new Sample(output, crossed, c);
+        });
     }
 
     /** --netns: several namespaces, each read from inside, grouped in the report. */
     private int namespaces(Duration interval, List<Threshold> thresholds) throws InterruptedException {
-        boolean clear = interval != null && !json && !prometheus && System.console() != null;
-        Host.Reading previous = null;
-        for (int n = 1; ; n++) {
-            Host.Reading r = Host.read(Host.targets(netns), interval != null, previous);
+        boolean watching = interval != null;
+        return repeat(interval, previous -> {
+            Host.Reading r = Host.read(Host.targets(netns), watching, (Host.Reading) previous);
             if (r.sections().isEmpty() && !r.skipped().isEmpty()) {
                 throw new IllegalStateException("no namespace could be read: " + String.join("; ", r.skipped())
                         + (Census.isRoot() ? "" : " (entering a namespace needs root)"));
             }
+            String output = json ? JsonReport.render(r, thresholds)
+                    : prometheus ? PrometheusReport.render(r, new PrometheusReport.Options(labelPid, false))
+                    : Text.render(r, (Host.Reading) previous, thresholds);
+            boolean crossed = false;
+            for (Threshold t : thresholds) {
+                for (Host.Section sec : r.sections()) {
+                    crossed |= t.crossed(sec.census());
+                }
+            }
+            return new Sample(output, crossed, r);
+        });
+    }
+
+    /** One sample: what to print, whether a --fail-if threshold is crossed, what the next sample compares with. */
+    private record Sample(String output, boolean crossed, Object reading) {}
+
+    /** Takes a sample, or one per --watch interval until --count or a crossed threshold, printing each. */
+    private int repeat(Duration interval, java.util.function.Function<Object, Sample> take) throws InterruptedException {
+        boolean clear = interval != null && !json && !prometheus && System.console() != null;
+        Object previous = null;
+        for (int n = 1; ; n++) {
+            Sample s = take.apply(previous);
             if (clear) {
                 out.print("\033[H\033[2J");
             }
+            out.print(s.output());
             if (json) {
-                out.println(JsonReport.render(r, thresholds));
-            } else if (prometheus) {
-                out.print(PrometheusReport.render(r, new PrometheusReport.Options(labelPid, false)));
-            } else {
-                out.print(Text.render(r, previous, thresholds));
+                out.println();
             }
             out.flush();
-            boolean crossed = false;
-            for (Threshold t : thresholds) {
-                for (Host.Section s : r.sections()) {
-                    crossed |= t.crossed(s.census());
-                }
+            if (s.crossed() || interval == null || n == count) {
+                return s.crossed() ? CROSSED : 0;
             }
-            if (crossed || interval == null || n == count) {
-                return crossed ? CROSSED : 0;
-            }
-            previous = r;
+            previous = s.reading();
             Thread.sleep(interval.toMillis());
             if (!json && !prometheus && !clear) {
                 out.println("----");

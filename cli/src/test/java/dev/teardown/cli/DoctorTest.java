@@ -135,8 +135,13 @@ class DoctorTest {
 
     /** The doctor's JSON as python's strict parser reads it: one fact per line. */
     static List<String> checked(Run r) throws Exception {
+        return checked(r, resources.resolve("check.py"));
+    }
+
+    /** The doctor's JSON read by python's strict parser with {@code script}, which prints one fact per line. */
+    static List<String> checked(Run r, Path script) throws Exception {
         assertEquals(0, r.exit(), r.err());
-        ProcessBuilder pb = new ProcessBuilder("python3", resources.resolve("check.py").toString());
+        ProcessBuilder pb = new ProcessBuilder("python3", script.toString());
         pb.environment().put("PYTHONIOENCODING", "utf-8");
         Process p = pb.start();
         p.getOutputStream().write(r.out());

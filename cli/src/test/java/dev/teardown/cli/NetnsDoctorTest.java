@@ -182,14 +182,7 @@ class NetnsDoctorTest {
     }
 
     static List<String> facts(DoctorTest.Run r) throws Exception {
-        assertEquals(0, r.exit(), r.err());
-        Process p = new ProcessBuilder("python3", resources.resolve("check_netns.py").toString()).start();
-        p.getOutputStream().write(r.out());
-        p.getOutputStream().close();
-        String facts = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertEquals(0, p.waitFor(), "python could not parse the JSON: " + err);
-        return List.of(facts.split("\n"));
+        return DoctorTest.checked(r, resources.resolve("check_netns.py"));
     }
 
     @Test
