@@ -1,12 +1,13 @@
 package dev.teardown.cli;
 
-import dev.teardown.posix.NetNamespace;
+import dev.teardown.TcpException;
+import dev.teardown.inspect.NetworkNamespace;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 
 /**
- * Runs a task on a new thread that first enters a network namespace ({@code setns}, {@link NetNamespace}): a
+ * Runs a task on a new thread that first enters a network namespace ({@code setns}, {@link NetworkNamespace}): a
  * sock_diag socket the task opens, and the {@code /proc/thread-self/net} and {@code /proc/sys/net} files it reads,
  * are that namespace's. The thread ends with the task, so no thread of the JVM is left in a foreign namespace.
  */
@@ -33,24 +34,22 @@ final class InNetns {
     static <T> T call(Netns ns, Callable<T> task) throws Skipped {
         CompletableFuture<T> result = new CompletableFuture<>();
         Thread t = new Thread(() -> {
-            NetNamespace.Failure last = null;
+            TcpException last = null;
             boolean entered = false;
             for (String path : ns.paths()) {
                 try {
-                    NetNamespace.enter(path);
                     // the file may name another namespace by now (a pid reused): check what was entered
-                    entered = Netns.current() == ns.inode();
+                    entered = NetworkNamespace.enter(path) && Netns.current() == ns.inode();
                     if (entered) {
                         break;
                     }
-                } catch (NetNamespace.Failure f) {
-                    last = f;
+                } catch (TcpException e) {
+                    last = e;
                 }
             }
             if (!entered) {
-                boolean vanished = last == null || last.vanished();
                 result.completeExceptionally(new Skipped(ns.link() + ": " + (last == null
-                        ? "its processes exited (namespace gone)" : last.getMessage()), vanished, last));
+                        ? "gone (its processes exited, or its name was deleted)" : last.getMessage()), last == null, last));
                 return;
             }
             try {

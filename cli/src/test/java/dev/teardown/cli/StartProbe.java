@@ -18,9 +18,9 @@ public final class StartProbe {
         long t1 = System.nanoTime();
         cl.parseArgs("doctor", "--json");
         long t2 = System.nanoTime();
-        dev.teardown.posix.Libc.getpid();
+        dev.teardown.inspect.TcpTable.counts(java.util.EnumSet.of(dev.teardown.TcpState.CLOSING), 0);
         long t3 = System.nanoTime();
-        System.out.printf("picocli model %d ms, parse %d ms, binding's first call %d ms (%s)%n", (t1 - t0) / 1_000_000,
-                (t2 - t1) / 1_000_000, (t3 - t2) / 1_000_000, dev.teardown.posix.Libc.binding());
+        System.out.printf("picocli model %d ms, parse %d ms, the binding's first call (an empty sock_diag dump) %d ms%n",
+                (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000, (t3 - t2) / 1_000_000);
     }
 }

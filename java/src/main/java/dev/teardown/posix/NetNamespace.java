@@ -21,11 +21,14 @@ public final class NetNamespace {
     /** {@code open} or {@code setns} failed with {@link #errno}. */
     public static final class Failure extends IOException {
         private static final long serialVersionUID = 1L;
+        /** The call that failed, with its path, for messages. */
+        public final String call;
         /** The errno the kernel returned. */
         public final int errno;
 
         Failure(String call, int errno) {
             super(call + ": " + Errno.name(errno) + " (" + Errno.describe(errno) + ")");
+            this.call = call;
             this.errno = errno;
         }
 

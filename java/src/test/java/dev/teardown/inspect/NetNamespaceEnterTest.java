@@ -21,9 +21,10 @@ import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@link NetNamespace#enter} through the production binding (JNA or FFM, whichever this JVM runs): a thread that
+ * {@link NetworkNamespace#enter} through the production binding (JNA or FFM, whichever this JVM runs): a thread that
  * entered a private namespace reads that namespace's table, which holds a listener opened there and not the
- * caller's; other threads stay where they were; a namespace file that is gone is an ENOENT that says so.
+ * caller's; other threads stay where they were; a namespace file that is gone is an ENOENT that says so (false from
+ * the public call), and a file that is no network namespace is refused with EINVAL.
  */
 class NetNamespaceEnterTest {
     @Test
@@ -39,7 +40,7 @@ class NetNamespaceEnterTest {
             CompletableFuture<List<Object>> seen = new CompletableFuture<>();
             Thread t = new Thread(() -> {
                 try {
-                    NetNamespace.enter(ns.path());
+                    assertTrue(NetworkNamespace.enter(ns.path()));
                     List<TcpEntry> listeners = TcpTable.snapshot(EnumSet.of(TcpState.LISTEN));
                     seen.complete(List.of(Files.readSymbolicLink(Paths.get("/proc/thread-self/ns/net")).toString(),
                             listeners.stream().map(TcpEntry::localPort).toList()));
@@ -77,6 +78,24 @@ class NetNamespaceEnterTest {
         assertEquals(Errno.ENOENT, nf.errno);
         assertTrue(nf.vanished() && nf.getMessage().startsWith("open(/proc/999999999/ns/net): ENOENT"), nf.getMessage());
         assertThrows(IllegalArgumentException.class, () -> NetNamespace.enter(""));
-        assertThrows(IllegalArgumentException.class, () -> NetNamespace.enter("/proc/1/ns/net\0x"));
+        assertThrows(IllegalArgumentException.class, () -> NetworkNamespace.enter("/proc/1/ns/net\0x"));
+        CompletableFuture<Object> g = new CompletableFuture<>();
+        Thread u = new Thread(() -> {
+            try {
+                boolean gone = NetworkNamespace.enter("/proc/999999999/ns/net");
+                Throwable wrong = null;
+                try {
+                    NetworkNamespace.enter("/proc/self/ns/uts"); // a namespace, but not a network one
+                } catch (Throwable x) {
+                    wrong = x;
+                }
+                g.complete(List.of(gone, String.valueOf(wrong)));
+            } catch (Throwable x) {
+                g.complete(x);
+            }
+        });
+        u.start();
+        assertEquals(List.of(false, "dev.teardown.TcpException: setns(/proc/self/ns/uts, CLONE_NEWNET): EINVAL (Invalid argument)"),
+                g.get());
     }
 }
