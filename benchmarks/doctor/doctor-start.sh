@@ -6,7 +6,8 @@
 #   17-flags      with -XX:TieredStopAtLevel=1 -XX:+UseSerialGC (what ./teardown doctor added before)
 #   17-cds        and the application class-data archive the build makes (cli/target/teardown-cli.jsa)
 #   25-ffm        JDK 25, the FFM binding (no JNA), the same flags
-#   25-aot        and the AOT cache the build makes for it (cli/target/teardown-cli.aot): ./teardown doctor's choice
+#   25-aot-ffm    and an AOT cache trained with FFM (made here, target/teardown-cli-ffm.aot)
+#   25-aot        JDK 25 with JNA and the AOT cache the build makes (cli/target/teardown-cli.aot): ./teardown doctor's
 # Reading = the doctor's own elapsed_ms (from the start of the owner scan, which now begins beside picocli and the
 # binding's start, to the end of the three dumps) plus the other namespaces' counts it reads as root; start = wall -
 # reading (the JVM until the scan begins, rendering, exit). "warm" is the reading alone in a JVM that has read once
@@ -31,9 +32,12 @@ declare -A CMD=(
   [17-flags]="$J17/bin/java $F -jar $JAR doctor --json"
   [17-cds]="$J17/bin/java $F -XX:SharedArchiveFile=${JAR%.jar}.jsa -Xlog:cds=off -Xlog:cds+dynamic=off -jar $JAR doctor --json"
   [25-ffm]="$J25/bin/java $F -jar $JAR doctor --json"
-  [25-aot]="$J25/bin/java $F -XX:AOTCache=${JAR%.jar}.aot -Xlog:aot=off -Xlog:cds=off -jar $JAR doctor --json"
+  [25-aot-ffm]="$J25/bin/java $F -XX:AOTCache=${JAR%.jar}-ffm.aot -Xlog:aot=off -Xlog:cds=off -jar $JAR doctor --json"
+  [25-aot]="$J25/bin/java $F -Ddev.teardown.binding=jna -XX:AOTCache=${JAR%.jar}.aot -Xlog:aot=off -Xlog:cds=off -jar $JAR doctor --json"
 )
-ORDER=(17 17-flags 17-cds 25-ffm 25-aot)
+ORDER=(17 17-flags 17-cds 25-ffm 25-aot-ffm 25-aot)
+[ -s "${JAR%.jar}-ffm.aot" ] && [ "${JAR%.jar}-ffm.aot" -nt "$JAR" ] || $J25/bin/java $F -XX:AOTCacheOutput="${JAR%.jar}-ffm.aot" \
+    -Xlog:aot=off -Xlog:cds=off -jar "$JAR" doctor --json > /dev/null 2>&1
 out=$(mktemp)
 one() { # prints: wall_ms reading_ms sockets
     local s e
@@ -66,7 +70,7 @@ echo "  warm reading (25-aot, third sample): median $(echo $WARM | med) ms"
 # CPU time (user + system) does not grow with the machine's load the way wall time does: a cold run's, and what each
 # further sample of --watch adds (the reading alone), median of ROUNDS
 cpu() { /usr/bin/time -f '%U %S' "$@" 2>&1 >/dev/null | tail -1 | awk '{printf "%d", ($1 + $2) * 1000}'; }
-for c in 17-flags 25-aot; do
+for c in 17-flags 25-ffm 25-aot; do
     one=""; more=""
     for r in $(seq "$ROUNDS"); do
         a=$(cpu ${CMD[$c]}); b=$(cpu ${CMD[$c]/doctor --json/doctor --json --watch 100ms --count 3})

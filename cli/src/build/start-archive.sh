@@ -3,8 +3,9 @@
 # the next start maps instead of loading, parsing and verifying those classes again (`./teardown doctor` uses them):
 #   target/teardown-cli.jsa  an application class-data-sharing archive for the JDK running the build (17+)
 #   target/teardown-cli.aot  an ahead-of-time cache (JEP 483/514: classes loaded and linked, method profiles) for a
-#                            JDK 25+ given as $2 (the build's -Dteardown.jdk22.home), where the FFM binding also
-#                            spares JNA's start
+#                            JDK 25+ given as $2 (the build's -Dteardown.jdk22.home), with the JNA binding
+#                            (-Ddev.teardown.binding=jna): the FFM binding links all its downcalls at its first use,
+#                            which cost more at start here than loading JNA (benchmarks/DOCTOR-PERFORMANCE.md)
 # Each archive is valid only for that JDK and this very jar file (path and time); its JDK's home is written beside it
 # (*.jdk). A training run reads this machine's socket table once (doctor --json to /dev/null). Never fails the build:
 # an archive that cannot be made is skipped with a note, and the doctor then starts without it.
@@ -26,7 +27,7 @@ fi
 case "$jdk22" in ""|*'${'*) exit 0 ;; esac
 v=$("$jdk22/bin/java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p' | head -1)
 if [ "${v%%.*}" -ge 25 ] 2>/dev/null; then
-    if train "$jdk22/bin/java" -XX:AOTCacheOutput="$dir/teardown-cli.aot" -Xlog:aot=off \
+    if train "$jdk22/bin/java" -Ddev.teardown.binding=jna -XX:AOTCacheOutput="$dir/teardown-cli.aot" -Xlog:aot=off \
             -Xlog:cds=off && [ -s "$dir/teardown-cli.aot" ]; then
         printf '%s\n' "$jdk22" > "$dir/teardown-cli.aot.jdk"
     else

@@ -144,8 +144,9 @@ final class Census {
     private final java.util.Set<String> orphanEnds = new java.util.HashSet<>();
     /** Orphaned FIN_WAIT2 sockets whose other end is a CLOSE_WAIT socket here. */
     int orphansJoined;
-    /** Endpoints kept for the join; beyond that the join undercounts (and says so). */
+    /** Endpoints kept for the join; beyond that the join undercounts (and {@link #orphanEndsCapped} says so). */
     static final int ORPHAN_ENDS_CAP = 200_000;
+    boolean orphanEndsCapped;
     final Map<List<Object>, Unacked> unacked = new LinkedHashMap<>();
     final Map<String, Destination> destinations = new HashMap<>();
     int destinationOverflow;
@@ -249,6 +250,8 @@ final class Census {
                     orphanPeers.add(peer(e, remoteHost).display());
                     if (orphanEnds.size() < ORPHAN_ENDS_CAP) {
                         orphanEnds.add(ends(e.local(), e.remote()));
+                    } else {
+                        orphanEndsCapped = true;
                     }
                 }
             }

@@ -215,6 +215,10 @@ final class JsonReport {
         if (c.netstat.listenOverflows().isEmpty()) {
             out.add("/proc/thread-self/net/netstat could not be read: no overflow counters");
         }
+        if (c.orphanEndsCapped) {
+            out.add("more than " + Census.ORPHAN_ENDS_CAP + " orphaned FIN_WAIT2: only the first are joined to their"
+                    + " CLOSE_WAIT peers");
+        }
         if (c.closeWait.size() >= Census.CAP || c.destinations.size() >= Census.CAP) {
             out.add("more than " + Census.CAP + " groups: the rest are counted in the totals only");
         }

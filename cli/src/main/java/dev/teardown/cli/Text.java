@@ -50,6 +50,9 @@ final class Text {
         }
         if (others != null) {
             b.append(othersLine(others)).append('\n');
+        } else if (section == null && !c.root) {
+            b.append("NOTE: only this network namespace was read (each container has its own); as root the report counts"
+                    + " the others, and --netns all reads them\n");
         }
         if (!c.root || c.owners.unreadable() > 0) {
             b.append("NOTE: ").append(c.owners.unreadable()).append(" processes' descriptors could not be read")
