@@ -101,7 +101,7 @@ final class Text {
                     + " not readable)" : "");
         }
         return "OTHER NAMESPACES: " + o.withSockets() + " more network namespace" + (o.withSockets() == 1 ? "" : "s")
-                + " hold " + o.sockets() + " TCP sockets, " + o.closeWait() + " of them in CLOSE_WAIT"
+                + (o.withSockets() == 1 ? " holds " : " hold ") + o.sockets() + " TCP sockets, " + o.closeWait() + " of them in CLOSE_WAIT"
                 + (o.closeWait() > 0 ? " (in " + o.withCloseWait() + " namespace" + (o.withCloseWait() == 1 ? "" : "s") + ")" : "")
                 + (o.skipped() > 0 ? "; " + o.skipped() + " not readable" : "")
                 + ": teardown doctor --netns all shows them";

@@ -252,7 +252,7 @@ class NetnsDoctorTest {
     void withoutNetnsTheHostReportSaysWhatTheOtherNamespacesHold() throws Exception {
         DoctorTest.Run r = doctor();
         assertEquals(0, r.exit(), r.err());
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("OTHER NAMESPACES: (\\d+) more network namespaces? hold"
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("OTHER NAMESPACES: (\\d+) more network namespaces? holds?"
                 + " (\\d+) TCP sockets, (\\d+) of them in CLOSE_WAIT \\(in (\\d+) namespaces?\\)").matcher(r.text());
         assertTrue(m.find(), r.text());
         // other engineers' namespaces may come and go on this machine: at least ours
