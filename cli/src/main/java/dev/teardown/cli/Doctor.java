@@ -16,7 +16,8 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code teardown doctor}: reads the TCP table of this network namespace once, with every socket's owner,
- * and reports what is stuck and what to do; {@code --watch} repeats it with rates. With {@code --pid}, one JVM's
+ * and reports what is stuck and what to do; {@code --watch} repeats it with rates; {@code --netns} reads other
+ * namespaces (containers, pods) from inside each; {@code --serve} keeps answering Prometheus scrapes. With {@code --pid}, one JVM's
  * sockets grouped by the code that opened them instead (teardown-agent). Exit status: 0, or 1 when a
  * {@code --fail-if} threshold is crossed, 2 for a wrong option or a JVM that cannot be attached to, 3 when the table
  * cannot be read.
