@@ -17,10 +17,10 @@ import picocli.CommandLine.Spec;
 /**
  * {@code teardown doctor}: reads the TCP table of this network namespace once, with every socket's owner,
  * and reports what is stuck and what to do; {@code --watch} repeats it with rates; {@code --netns} reads other
- * namespaces (containers, pods) from inside each; {@code --serve} keeps answering Prometheus scrapes. With {@code --pid}, one JVM's
- * sockets grouped by the code that opened them instead (teardown-agent). Exit status: 0, or 1 when a
- * {@code --fail-if} threshold is crossed, 2 for a wrong option or a JVM that cannot be attached to, 3 when the table
- * cannot be read.
+ * namespaces (containers, pods) from inside each; {@code --serve} keeps answering Prometheus scrapes. With
+ * {@code --pid}, one JVM's sockets grouped by the code that opened them instead (teardown-agent). Exit status: 0, or 1
+ * when a {@code --fail-if} threshold is crossed, 2 for a wrong option, a JVM that cannot be attached to or a
+ * {@code --serve} address that cannot be listened on, 3 when the table cannot be read.
  */
 @Command(name = "doctor", mixinStandardHelpOptions = true, sortOptions = false, usageHelpAutoWidth = true,
         description = {"The on-call view of this machine's (network namespace's) TCP sockets: counts by state with owners"
@@ -29,7 +29,7 @@ import picocli.CommandLine.Spec;
             "Run as root to see the owners of every process's sockets."},
         exitCodeListHeading = "Exit status:%n",
         exitCodeList = {"0:no threshold crossed", "1:a --fail-if threshold was crossed",
-            "2:wrong option or value; with --pid: the JVM cannot be attached to", "3:the socket table could not be read"})
+            "2:wrong option or value; with --pid: the JVM cannot be attached to; with --serve: the address is in use", "3:the socket table could not be read"})
 final class Doctor implements Callable<Integer> {
     static final int CROSSED = 1;
     static final int FAILED = 3;
