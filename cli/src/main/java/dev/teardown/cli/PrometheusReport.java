@@ -16,8 +16,9 @@ import java.util.Map;
  * The report in Prometheus' text exposition format (0.0.4), or in OpenMetrics 1.0 when asked. The namespace-wide
  * counts use OpenTelemetry's metric {@code system.network.connection.count} (attributes
  * {@code network.connection.state}, values as the semantic conventions spell them, and {@code network.transport}),
- * in Prometheus form (the one name {@code promtool check metrics} flags, for its {@code _count} suffix: it is
- * OpenTelemetry's); teardown's own series are per process, per destination and per listener.
+ * in Prometheus form; teardown's own series are per process, per destination and per listener, named as the
+ * Micrometer binder names the same things ({@code teardown_process_connection_count}). {@code promtool check metrics}
+ * advises against the {@code _count} suffix on gauges; the names follow OpenTelemetry's {@code *.count} instead.
  *
  * <p><b>Bounded labels.</b> A process is labelled by {@code process_executable_name} (its 15-byte kernel name, as
  * OpenTelemetry's {@code process.executable.name}), never by its command line (that stays in the JSON); its pid
@@ -119,7 +120,7 @@ final class PrometheusReport {
         for (TcpState s : Text.ORDER) {
             conn.add(join(ns, labels("network_connection_state", otelState(s), "network_transport", "tcp")), c.count(s));
         }
-        Family proc = f.gauge("teardown_process_connections", "TCP sockets held by processes, by executable name and state");
+        Family proc = f.gauge("teardown_process_connection_count", "TCP sockets held by processes, by executable name and state");
         for (Map.Entry<Integer, int[]> e : c.byOwner.entrySet()) {
             Owner owner = c.owners.owners().get(e.getKey());
             String who = join(ns, process(owner, o));
@@ -133,7 +134,7 @@ final class PrometheusReport {
         Family unread = f.gauge("teardown_process_close_wait_unread_bytes", "Unread bytes (Recv-Q) in processes' CLOSE_WAIT sockets");
         Family age = f.gaugeMax("teardown_process_close_wait_fin_age_seconds",
                 "At least this long since the oldest peer FIN of processes' CLOSE_WAIT sockets (-1 unknown)");
-        Family unowned = f.gauge("teardown_close_wait_unowned_sockets", "CLOSE_WAIT sockets whose holder could not be read");
+        Family unowned = f.gauge("teardown_close_wait_unowned_count", "CLOSE_WAIT sockets whose holder could not be read");
         long noOwner = 0;
         for (CloseWaitGroup g : c.closeWait.values()) {
             if (g.owner == null) {
@@ -145,13 +146,13 @@ final class PrometheusReport {
             age.add(who, g.ageMs() < 0 ? -1 : g.ageMs() / 1000.0);
         }
         unowned.add(ns, noOwner);
-        f.gauge("teardown_orphan_fin_wait_2_sockets", "Orphaned FIN_WAIT2 sockets (closed here, waiting for the peer's FIN)")
+        f.gauge("teardown_orphan_fin_wait_2_count", "Orphaned FIN_WAIT2 sockets (closed here, waiting for the peer's FIN)")
                 .add(ns, c.orphanFinWait2);
-        f.gauge("teardown_orphan_fin_wait_2_joined_sockets", "Orphaned FIN_WAIT2 sockets whose other end is a CLOSE_WAIT"
+        f.gauge("teardown_orphan_fin_wait_2_joined_count", "Orphaned FIN_WAIT2 sockets whose other end is a CLOSE_WAIT"
                 + " socket in the same namespace").add(ns, c.orphansJoined);
         List<Destination> ds = new ArrayList<>(c.destinations.values());
         ds.sort(Comparator.comparingInt(Destination::used).reversed());
-        Family tw = f.gauge("teardown_destination_time_wait_sockets", "TIME_WAIT sockets from local ephemeral ports towards a"
+        Family tw = f.gauge("teardown_destination_time_wait_count", "TIME_WAIT sockets from local ephemeral ports towards a"
                 + " destination (the " + TOP + " busiest per namespace)");
         Family used = f.gaugeMax("teardown_destination_ephemeral_ports_used_ratio",
                 "Share of ip_local_port_range in use towards a destination, every state that holds a port");

@@ -216,7 +216,7 @@ class DoctorTest {
         int tw = ss("time-wait", "dport", "= :" + timeWaitPort).size();
         assertEquals(20, tw);
         assertTrue(facts(facts, "destination").contains("127.0.0.1:" + timeWaitPort + " " + tw + " 0"), facts.toString());
-        assertTrue(prometheus.text().contains("teardown_destination_time_wait_sockets{destination=\"127.0.0.1:" + timeWaitPort + "\"} " + tw),
+        assertTrue(prometheus.text().contains("teardown_destination_time_wait_count{destination=\"127.0.0.1:" + timeWaitPort + "\"} " + tw),
                 prometheus.text());
     }
 
@@ -255,7 +255,7 @@ class DoctorTest {
         assertEquals(ss("established").size(), metric(p, "system_network_connection_count{network_connection_state=\"established\",network_transport=\"tcp\"}"));
         assertEquals(3, metric(p, "system_network_connection_count{network_connection_state=\"close_wait\",network_transport=\"tcp\"}"));
         // a process is its executable's name (python3, whatever argv[0] says), not its command line nor its pid
-        assertEquals(3, metric(p, "teardown_process_connections{process_executable_name=\"python3\","
+        assertEquals(3, metric(p, "teardown_process_connection_count{process_executable_name=\"python3\","
                 + "network_connection_state=\"close_wait\",network_transport=\"tcp\"}"), p);
         assertFalse(p.contains("pwned") || p.contains("pid=\""), p);
         for (byte b : prometheus.out()) {
