@@ -12,16 +12,7 @@ JAR=cli/target/teardown-cli.jar
 exec unshare -n bash -s "$N" "$RUNS" "$JAR" <<'INNER'
 set -euo pipefail
 N=$1; RUNS=$2; JAR=$3
-ip link set lo up
-sysctl -q -w net.ipv4.ip_local_port_range="1024 65535"
-P=$(( (2 * N + 17999) / 18000 ))
-fifo=$(mktemp -u); mkfifo "$fifo"; exec {keep}<>"$fifo"
-pids=()
-for i in $(seq "$P"); do
-    python3 benchmarks/doctor/hold-connections.py $(( N / P )) < "$fifo" > "$fifo.$i" & pids+=($!)
-done
-for i in $(seq "$P"); do until grep -q ready "$fifo.$i" 2>/dev/null; do sleep 0.2; done; done
-echo "held: $(cat "$fifo".* | awk '{s+=$2} END {print s}') sockets by $P python3 processes (${pids[*]}); ss counts $(ss -tanH | wc -l) TCP sockets in this namespace"
+source benchmarks/doctor/hold.sh
 echo "processes on the machine: $(ls /proc | grep -c '^[0-9]')"
 t() { local s e; s=$(date +%s%N); "$@" >/dev/null; e=$(date +%s%N); echo $(( (e - s) / 1000000 )); }
 for tool in "ss -tanp" "java -jar $JAR doctor --json"; do

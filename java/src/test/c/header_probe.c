@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stddef.h>
@@ -266,6 +267,11 @@ int main(void) {
     P("SpawnLibc.SIGKILL", SIGKILL, "<signal.h>");
     P("SpawnLibc.SIGTERM", SIGTERM, "<signal.h>");
     P("SpawnLibc.O_RDWR", O_RDWR, "<fcntl.h>");
+
+    /* entering a network namespace */
+    P("NetNamespace.O_RDONLY", O_RDONLY, "<fcntl.h>");
+    P("NetNamespace.O_CLOEXEC", O_CLOEXEC, "<fcntl.h>");
+    P("NetNamespace.CLONE_NEWNET", CLONE_NEWNET, "<sched.h>");
     /* ">=": the Java value is a buffer size that must hold the struct */
     printf("SpawnLibc.OPAQUE_SIZE >=%lld <spawn.h> sizeof(posix_spawn_file_actions_t)\n",
            (long long) sizeof(posix_spawn_file_actions_t));

@@ -56,6 +56,8 @@ final class Census {
         long maxSinceDataMs = -1;
         /** Longest time a socket of this group has been seen in CLOSE_WAIT by --watch (ms); -1 not watched. */
         long watchedMs = -1;
+        /** Sockets of this group whose other end is an orphaned FIN_WAIT2 in the same namespace. */
+        int orphanedPeers;
         final Set<Owner> alsoHeldBy = new LinkedHashSet<>();
 
         CloseWaitGroup(Owner owner, Peer peer) {
@@ -138,6 +140,13 @@ final class Census {
     int orphanFinWait2;
     long orphanFinWait2MaxLeftMs;
     final Tally<String> orphanPeers = new Tally<>(CAP);
+    /** Orphaned FIN_WAIT2 endpoints, "local remote", to join them to the CLOSE_WAIT sockets they left behind. */
+    private final java.util.Set<String> orphanEnds = new java.util.HashSet<>();
+    /** Orphaned FIN_WAIT2 sockets whose other end is a CLOSE_WAIT socket here. */
+    int orphansJoined;
+    /** Endpoints kept for the join; beyond that the join undercounts (and {@link #orphanEndsCapped} says so). */
+    static final int ORPHAN_ENDS_CAP = 200_000;
+    boolean orphanEndsCapped;
     final Map<List<Object>, Unacked> unacked = new LinkedHashMap<>();
     final Map<String, Destination> destinations = new HashMap<>();
     int destinationOverflow;
@@ -166,10 +175,17 @@ final class Census {
      * seen, carried over from {@code previous} (null for the first sample).
      */
     static Census take(boolean watch, Census previous) {
-        long start = System.nanoTime();
         // The /proc pass runs beside the first dump: on a cold JVM that dump also pays for loading the native
         // binding, and the two overlap on two cores. The listeners it returns are few and kept until owners are known.
-        CompletableFuture<OwnerScan> scan = CompletableFuture.supplyAsync(OwnerScan::run, Census::runOnNewThread);
+        return take(watch, previous, OwnerScan.scan());
+    }
+
+    /**
+     * As {@link #take(boolean, Census)} with owners from a scan made elsewhere (one scan serves every namespace:
+     * socket inodes are unique on the machine).
+     */
+    static Census take(boolean watch, Census previous, CompletableFuture<OwnerScan> scan) {
+        long start = System.nanoTime();
         KernelTcpSettings settings = null;
         String error = null;
         try {
@@ -191,15 +207,11 @@ final class Census {
         rest.remove(TcpState.LISTEN);
         TcpTable.forEach(rest, e -> c.add(e, previous));
         TcpTable.forEachWithInfo(withInfo, e -> c.add(e, previous));
+        c.orphanEnds.clear(); // joined: not carried into the next sample
         c.tableNanos = System.nanoTime() - t;
-        c.totalNanos = System.nanoTime() - start;
+        // the reading began with the owner scan if that began first (started early, beside the JVM's start)
+        c.totalNanos = System.nanoTime() - Math.min(start, c.owners.startedAtNanos());
         return c;
-    }
-
-    private static void runOnNewThread(Runnable r) {
-        Thread t = new Thread(r, "teardown-owner-scan");
-        t.setDaemon(true);
-        t.start();
     }
 
     private void add(TcpEntry e, Census previous) {
@@ -236,21 +248,31 @@ final class Census {
                     orphanFinWait2++;
                     orphanFinWait2MaxLeftMs = Math.max(orphanFinWait2MaxLeftMs, e.timerExpiry().toMillis());
                     orphanPeers.add(peer(e, remoteHost).display());
+                    if (orphanEnds.size() < ORPHAN_ENDS_CAP) {
+                        orphanEnds.add(ends(e.local(), e.remote()));
+                    } else {
+                        orphanEndsCapped = true;
+                    }
                 }
             }
-            case TIME_WAIT -> {
-                if (isClientSide(e)) {
-                    destination(e, remoteHost).timeWait++;
-                } else {
-                    serverTimeWait.add(e.localPort());
-                }
-            }
-            default -> {
-                if (isClientSide(e)) {
-                    destination(e, remoteHost).other++;
-                }
-            }
+            default -> { }
         }
+        // every state but LISTEN holds its local port: an ephemeral one counts against the range towards its peer
+        if (isClientSide(e)) {
+            if (state == TcpState.TIME_WAIT) {
+                destination(e, remoteHost).timeWait++;
+            } else {
+                destination(e, remoteHost).other++;
+            }
+        } else if (state == TcpState.TIME_WAIT) {
+            serverTimeWait.add(e.localPort());
+        }
+    }
+
+    /** One connection's endpoints as a key; the JDK turns v4-mapped IPv6 addresses into IPv4, so both ends agree. */
+    private static String ends(java.net.InetSocketAddress local, java.net.InetSocketAddress remote) {
+        return local.getAddress().getHostAddress() + " " + local.getPort() + " " + remote.getAddress().getHostAddress()
+                + " " + remote.getPort();
     }
 
     /** Our end is an ephemeral port that no listener here owns: we connected out. */
@@ -293,6 +315,10 @@ final class Census {
         }
         g.count++;
         g.unread += e.receiveQueue();
+        if (!orphanEnds.isEmpty() && orphanEnds.contains(ends(e.remote(), e.local()))) {
+            g.orphanedPeers++;
+            orphansJoined++;
+        }
         if (e.info().isPresent()) {
             TcpInfo i = e.info().get();
             g.maxSinceAckMs = Math.max(g.maxSinceAckMs, i.sinceLastAckReceived().toMillis());
@@ -399,7 +425,7 @@ final class Census {
         }
     }
 
-    private static boolean isRoot() {
+    static boolean isRoot() {
         try {
             for (String line : Files.readAllLines(Paths.get("/proc/self/status"))) {
                 if (line.startsWith("Uid:")) {

@@ -22,14 +22,15 @@ final class Findings {
     static List<Finding> of(Census c) {
         List<Finding> out = new ArrayList<>();
         closeWait(c, out);
-        if (c.orphanFinWait2 >= PILE) {
+        if (c.orphanFinWait2 >= PILE || c.orphansJoined > 0) {
             long life = c.settings == null ? -1 : c.settings.orphanFinWait2Lifetime().getSeconds();
             out.add(new Finding("info", "orphan-fin-wait-2", Finding.NO_PID, null, c.orphanFinWait2
                     + " orphaned FIN_WAIT2 sockets (closed here, the peer never sent its FIN; top peer "
                     + top(c.orphanPeers) + "): the kernel destroys each "
                     + (life >= 0 ? "after tcp_fin_timeout (" + life + " s)" : "after tcp_fin_timeout")
-                    + " without TIME_WAIT. Harmless unless the peer is a process of yours stuck in CLOSE_WAIT; lower"
-                    + " tcp_fin_timeout only if they pile up faster than they expire."));
+                    + " without TIME_WAIT." + (c.orphansJoined > 0 ? " " + joined(c)
+                    : " Harmless unless the peer is a process of yours stuck in CLOSE_WAIT; lower"
+                    + " tcp_fin_timeout only if they pile up faster than they expire.")));
         }
         for (Unacked u : c.unacked.values()) {
             if (u.count >= PILE || u.maxRetransmits >= 2) {
@@ -118,18 +119,52 @@ final class Findings {
                         + " closes; shut them down (shutdown(SHUT_RDWR)) or stop the child inheriting them (close-on-exec)."
                         + " See ./teardown demo close-wait-leak.";
             }
+            int orphaned = 0;
+            for (CloseWaitGroup g : e.getValue()) {
+                orphaned += g.orphanedPeers;
+            }
             out.add(new Finding(count >= 100 || age >= 60_000 ? "critical" : "warning", "close-wait", o.pid, o.command(),
                     who(o) + " holds " + count + " socket" + (count == 1 ? "" : "s") + " in CLOSE_WAIT (peers " + String.join(", ", peers)
                             + (e.getValue().size() > 3 ? ", ..." : "") + "; " + unread + " bytes unread"
                             + (age >= 0 ? "; the peer's FIN is at least " + Text.duration(age) + " old" : "")
                             + "): the peer closed and this process read the end of stream, or never reads, and has not"
-                            + " closed. It must close them." + also));
+                            + " closed. It must close them." + also
+                            + (orphaned > 0 ? " Their other ends are " + orphaned + " orphaned FIN_WAIT2 sockets on this"
+                                    + " host: the closing side has gone, only this process keeps the connections." : "")
+                            + (Jvm.is(o.pid) ? " It is a JVM: `teardown doctor --pid " + o.pid + " --attach` names the code"
+                                    + " that opened them (or start it with -javaagent:teardown-agent.jar)." : "")));
         }
         if (unowned > 0) {
             out.add(new Finding("warning", "close-wait-unowned", Finding.NO_PID, null, unowned
                     + " sockets in CLOSE_WAIT whose holder could not be read" + (c.root ? "" : " (run as root to name it)")
                     + ": some process must close them."));
         }
+    }
+
+    /** "the other end of pid N's 300 CLOSE_WAIT (command)", for each owner whose CLOSE_WAIT the orphans left. */
+    private static String joined(Census c) {
+        Map<Owner, Integer> by = new LinkedHashMap<>();
+        int unowned = 0;
+        for (CloseWaitGroup g : c.closeWait.values()) {
+            if (g.orphanedPeers > 0) {
+                if (g.owner == null) {
+                    unowned += g.orphanedPeers;
+                } else {
+                    by.merge(g.owner, g.orphanedPeers, Integer::sum);
+                }
+            }
+        }
+        StringBuilder b = new StringBuilder();
+        for (Map.Entry<Owner, Integer> e : by.entrySet()) {
+            b.append(b.length() == 0 ? "" : "; ").append(e.getValue()).append(" of them are the other end of pid ")
+                    .append(e.getKey().pid).append("'s ").append(e.getValue()).append(" CLOSE_WAIT (")
+                    .append(Untrusted.brief(e.getKey().command(), 60)).append(')');
+        }
+        if (unowned > 0) {
+            b.append(b.length() == 0 ? "" : "; ").append(unowned).append(" of them are the other end of CLOSE_WAIT sockets"
+                    + " whose holder could not be read");
+        }
+        return b.append(": they end by themselves; the fix is in the process that keeps the CLOSE_WAIT open.").toString();
     }
 
     private static String who(Owner o) {

@@ -82,6 +82,22 @@ final class Json {
         return this;
     }
 
+    /** A number element of the current array. */
+    Json value(long value) {
+        comma();
+        b.append(value);
+        needComma = true;
+        return this;
+    }
+
+    /** A complete JSON value made by another writer, as an element of the current array. */
+    Json raw(String json) {
+        comma();
+        b.append(json);
+        needComma = true;
+        return this;
+    }
+
     private void key(String name) {
         comma();
         string(name);

@@ -22,9 +22,35 @@ final class JsonReport {
     private JsonReport() {}
 
     static String render(Census c, List<Finding> findings, List<Threshold> thresholds) {
+        return render(c, findings, thresholds, null, null);
+    }
+
+    /**
+     * As {@link #render(Census, List, List)}; {@code section} (when read with --netns) adds {@code namespace} (inode,
+     * name, runtime, container ID, pod UID, pids); {@code others} (when read without it, as root) adds
+     * {@code other_namespaces}.
+     */
+    static String render(Census c, List<Finding> findings, List<Threshold> thresholds, Host.Others others,
+            Host.Section section) {
         Json j = new Json().begin();
         j.field("version", 1).field("taken_at_ms", c.takenAtMillis).field("netns", c.namespace).field("root", c.root)
                 .field("elapsed_ms", c.totalNanos / 1_000_000).field("sockets", c.total).field("ipv4", c.ipv4).field("ipv6", c.ipv6);
+        if (section != null) {
+            NetnsName n = section.name();
+            j.object("namespace").field("inode", section.ns().inode()).field("name", n.display())
+                    .field("runtime", n.runtime()).field("container_id", n.containerId()).field("pod_uid", n.podUid())
+                    .field("ip_netns", section.ns().ipName()).array("pids");
+            for (long pid : section.ns().pids()) {
+                j.value(pid);
+            }
+            j.endArray().end();
+        }
+        if (others != null) {
+            j.object("other_namespaces").field("namespaces", others.namespaces()).field("with_sockets", others.withSockets())
+                    .field("sockets", others.sockets()).field("close_wait", others.closeWait())
+                    .field("with_close_wait", others.withCloseWait()).field("skipped", others.skipped())
+                    .field("elapsed_ms", others.nanos() / 1_000_000).end();
+        }
         j.object("states");
         for (TcpState s : Text.ORDER) {
             j.field(s.name(), c.count(s));
@@ -43,7 +69,7 @@ final class JsonReport {
         }
         j.endArray();
         closeWait(j, c);
-        j.object("orphan_fin_wait_2").field("count", c.orphanFinWait2).field("max_left_ms", c.orphanFinWait2MaxLeftMs)
+        j.object("orphan_fin_wait_2").field("count", c.orphanFinWait2).field("joined_to_close_wait", c.orphansJoined).field("max_left_ms", c.orphanFinWait2MaxLeftMs)
                 .field("tcp_fin_timeout_s", c.settings == null ? -1 : c.settings.finTimeout().getSeconds()).array("peers");
         for (Map.Entry<String, Long> e : c.orphanPeers.top(50)) {
             j.begin().field("peer", e.getKey()).field("count", e.getValue()).end();
@@ -139,8 +165,16 @@ final class JsonReport {
             unread += g.unread;
             age = Math.max(age, g.ageMs());
         }
-        j.begin().field("pid", o == null ? -1 : o.pid).field("command", o == null ? null : o.command()).field("state", "CLOSE_WAIT")
-                .field("count", count).field("unread_bytes", unread).field("min_fin_age_ms", age).array("peers");
+        int orphaned = 0;
+        for (CloseWaitGroup g : groups) {
+            orphaned += g.orphanedPeers;
+        }
+        boolean jvm = o != null && Jvm.is(o.pid);
+        j.begin().field("pid", o == null ? -1 : o.pid).field("command", o == null ? null : o.command())
+                .field("executable_name", o == null ? null : o.executableName()).field("state", "CLOSE_WAIT")
+                .field("count", count).field("unread_bytes", unread).field("min_fin_age_ms", age)
+                .field("orphaned_peers", orphaned).field("jvm", jvm)
+                .field("next_step", jvm ? "teardown doctor --pid " + o.pid + " --attach" : null).array("peers");
         for (CloseWaitGroup g : groups) {
             j.begin().field("peer", g.peer.remote()).field("local_port", g.peer.localPort()).field("count", g.count)
                     .field("unread_bytes", g.unread).field("since_last_ack_ms", g.maxSinceAckMs)
@@ -151,6 +185,22 @@ final class JsonReport {
             j.endArray().end();
         }
         j.endArray().end();
+    }
+
+    /** Several namespaces: one report per namespace (with {@code namespace}), and those that could not be read. */
+    static String render(Host.Reading r, List<Threshold> thresholds) {
+        Json j = new Json().begin();
+        j.field("version", 1).field("taken_at_ms", r.takenAtMillis()).field("elapsed_ms", r.nanos() / 1_000_000)
+                .array("namespaces");
+        for (Host.Section s : r.sections()) {
+            j.raw(render(s.census(), Findings.of(s.census()), thresholds, null, s));
+        }
+        j.endArray().array("skipped");
+        for (String s : r.skipped()) {
+            j.value(s);
+        }
+        j.endArray().field("vanished", r.vanished());
+        return j.end().toString();
     }
 
     static List<String> limits(Census c) {
@@ -164,6 +214,10 @@ final class JsonReport {
         }
         if (c.netstat.listenOverflows().isEmpty()) {
             out.add("/proc/thread-self/net/netstat could not be read: no overflow counters");
+        }
+        if (c.orphanEndsCapped) {
+            out.add("more than " + Census.ORPHAN_ENDS_CAP + " orphaned FIN_WAIT2: only the first are joined to their"
+                    + " CLOSE_WAIT peers");
         }
         if (c.closeWait.size() >= Census.CAP || c.destinations.size() >= Census.CAP) {
             out.add("more than " + Census.CAP + " groups: the rest are counted in the totals only");

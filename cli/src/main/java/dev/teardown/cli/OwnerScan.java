@@ -25,6 +25,7 @@ final class OwnerScan {
         final long pid;
         final int index;
         private String command;
+        private String executable;
 
         Owner(long pid, int index) {
             this.pid = pid;
@@ -37,6 +38,18 @@ final class OwnerScan {
                 command = readCommand(pid);
             }
             return command;
+        }
+
+        /**
+         * The process's name as the kernel keeps it ({@code /proc/PID/comm}, at most 15 bytes: the executable's file
+         * name unless the process renamed itself), as decoded UTF-8, not escaped: OpenTelemetry's
+         * {@code process.executable.name}. "" when gone.
+         */
+        String executableName() {
+            if (executable == null) {
+                executable = readComm(pid);
+            }
+            return executable;
         }
     }
 
@@ -51,8 +64,37 @@ final class OwnerScan {
     private int unreadable;
     private int processes;
     private long nanos;
+    private long startedAtNanos;
 
     private OwnerScan() {}
+
+    /** A scan started before the command line was parsed ({@link #startEarly}), until a reading takes it. */
+    private static java.util.concurrent.CompletableFuture<OwnerScan> early;
+    private static boolean taken;
+
+    /**
+     * Starts a scan now, on a thread of its own, so that it runs while the JVM is still starting (picocli, the native
+     * binding); the first reading takes it ({@link #scan}) instead of starting another.
+     */
+    static synchronized void startEarly() {
+        if (early == null && !taken) {
+            early = java.util.concurrent.CompletableFuture.supplyAsync(OwnerScan::run, OwnerScan::onNewThread);
+        }
+    }
+
+    /** The early scan if one was started and not taken yet, else a new scan on a thread of its own. */
+    static synchronized java.util.concurrent.CompletableFuture<OwnerScan> scan() {
+        taken = true;
+        java.util.concurrent.CompletableFuture<OwnerScan> f = early;
+        early = null;
+        return f != null ? f : java.util.concurrent.CompletableFuture.supplyAsync(OwnerScan::run, OwnerScan::onNewThread);
+    }
+
+    private static void onNewThread(Runnable r) {
+        Thread t = new Thread(r, "teardown-owner-scan");
+        t.setDaemon(true);
+        t.start();
+    }
 
     /** Descriptors read per task: a process with 100,000 sockets is split, so every core helps. */
     private static final int CHUNK = 2048;
@@ -65,6 +107,7 @@ final class OwnerScan {
     static OwnerScan run() {
         OwnerScan s = new OwnerScan();
         long start = System.nanoTime();
+        s.startedAtNanos = start;
         String[] names = new File("/proc").list();
         if (names == null) {
             throw new java.io.UncheckedIOException(new IOException("cannot list /proc"));
@@ -228,6 +271,11 @@ final class OwnerScan {
         return owner.size();
     }
 
+    /** System.nanoTime() when the pass began (before the reading that uses it, when it was started early). */
+    long startedAtNanos() {
+        return startedAtNanos;
+    }
+
     /** Wall time of the pass. */
     long nanos() {
         return nanos;
@@ -259,6 +307,19 @@ final class OwnerScan {
             return "(exited)";
         } catch (IOException e) {
             return "?";
+        }
+    }
+
+    static String readComm(long pid) {
+        try {
+            byte[] comm = readAtMost(PROC.resolve(Long.toString(pid)).resolve("comm"), 64);
+            int c = comm.length;
+            while (c > 0 && (comm[c - 1] == '\n' || comm[c - 1] == 0)) {
+                c--;
+            }
+            return new String(comm, 0, c, java.nio.charset.StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return "";
         }
     }
 

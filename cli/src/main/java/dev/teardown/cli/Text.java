@@ -29,12 +29,31 @@ final class Text {
         TcpState.CLOSING};
 
     static String render(Census c, Census previous, List<Finding> findings, List<Threshold> thresholds) {
+        return render(c, previous, findings, thresholds, null, null);
+    }
+
+    /**
+     * As {@link #render(Census, Census, List, List)}; {@code section} (read with --netns) names the namespace;
+     * {@code others} (read without it, as root) adds one line on the other namespaces.
+     */
+    static String render(Census c, Census previous, List<Finding> findings, List<Threshold> thresholds,
+            Host.Others others, Host.Section section) {
         StringBuilder b = new StringBuilder();
-        String when = DateTimeFormatter.ISO_LOCAL_DATE_TIME.format(Instant.ofEpochMilli(c.takenAtMillis)
-                .atOffset(ZoneOffset.UTC).withNano(0)) + "Z";
+        String when = when(c.takenAtMillis);
         b.append("teardown doctor  ").append(when).append("  netns ").append(c.namespace).append("  ").append(c.total)
                 .append(" TCP sockets (").append(c.ipv4).append(" IPv4, ").append(c.ipv6).append(" IPv6), read with owners in ")
                 .append(c.totalNanos / 1_000_000).append(" ms\n");
+        if (section != null) {
+            b.append("NAMESPACE ").append(Untrusted.escape(section.name().display())).append("  (").append(section.ns().link())
+                    .append(section.ns().pids().isEmpty() ? "; no process in it" : "; pids " + pids(section.ns().pids()))
+                    .append(")\n");
+        }
+        if (others != null) {
+            b.append(othersLine(others)).append('\n');
+        } else if (section == null && !c.root) {
+            b.append("NOTE: only this network namespace was read (each container has its own); as root the report counts"
+                    + " the others, and --netns all reads them\n");
+        }
         if (!c.root || c.owners.unreadable() > 0) {
             b.append("NOTE: ").append(c.owners.unreadable()).append(" processes' descriptors could not be read")
                     .append(c.root ? "" : " (not root)").append("; sockets of other users show no owner\n");
@@ -60,6 +79,91 @@ final class Text {
             }
         }
         return b.toString();
+    }
+
+    private static String when(long millis) {
+        return DateTimeFormatter.ISO_LOCAL_DATE_TIME.format(Instant.ofEpochMilli(millis).atOffset(ZoneOffset.UTC).withNano(0)) + "Z";
+    }
+
+    private static String pids(List<Long> pids) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < Math.min(5, pids.size()); i++) {
+            b.append(i == 0 ? "" : " ").append(pids.get(i));
+        }
+        return b.append(pids.size() > 5 ? " ..." : "").toString();
+    }
+
+    /** The one line on the namespaces this report does not show. */
+    static String othersLine(Host.Others o) {
+        if (o.withSockets() == 0) {
+            return "OTHER NAMESPACES: " + o.namespaces() + " more network namespace" + (o.namespaces() == 1 ? "" : "s")
+                    + (o.namespaces() == 0 ? "" : ", none holding TCP sockets") + (o.skipped() > 0 ? " (" + o.skipped()
+                    + " not readable)" : "");
+        }
+        return "OTHER NAMESPACES: " + o.withSockets() + " more network namespace" + (o.withSockets() == 1 ? "" : "s")
+                + (o.withSockets() == 1 ? " holds " : " hold ") + o.sockets() + " TCP sockets, " + o.closeWait() + " of them in CLOSE_WAIT"
+                + (o.closeWait() > 0 ? " (in " + o.withCloseWait() + " namespace" + (o.withCloseWait() == 1 ? "" : "s") + ")" : "")
+                + (o.skipped() > 0 ? "; " + o.skipped() + " not readable" : "")
+                + ": teardown doctor --netns all shows them";
+    }
+
+    /** Several namespaces: a table of all, worst first, then the report of each that holds sockets. */
+    static String render(Host.Reading r, Host.Reading previous, List<Threshold> thresholds) {
+        StringBuilder b = new StringBuilder();
+        int sockets = 0;
+        for (Host.Section s : r.sections()) {
+            sockets += s.census().total;
+        }
+        b.append("teardown doctor  ").append(when(r.takenAtMillis())).append("  ").append(r.sections().size())
+                .append(" network namespace").append(r.sections().size() == 1 ? "" : "s").append(", ").append(sockets)
+                .append(" TCP sockets, read with owners in ").append(r.nanos() / 1_000_000).append(" ms\n");
+        if (!r.skipped().isEmpty()) {
+            b.append("SKIPPED ").append(r.skipped().size()).append(" namespace").append(r.skipped().size() == 1 ? "" : "s")
+                    .append(" (").append(r.vanished()).append(" gone while read): ")
+                    .append(Untrusted.shorten(String.join("; ", r.skipped()), 300)).append('\n');
+        }
+        List<Host.Section> order = new ArrayList<>(r.sections());
+        order.sort(Comparator.comparingInt((Host.Section s) -> s.census().count(TcpState.CLOSE_WAIT))
+                .thenComparingInt(s -> s.census().total).reversed());
+        b.append("\nNAMESPACES (worst first)\n");
+        b.append(String.format("  %-64s %8s %8s %10s %9s  %s%n", "NAMESPACE", "SOCKETS", "ESTAB", "CLOSE_WAIT", "TIME_WAIT",
+                "FINDINGS"));
+        Map<Host.Section, List<Finding>> findings = new java.util.HashMap<>();
+        for (Host.Section s : order) {
+            List<Finding> f = Findings.of(s.census());
+            findings.put(s, f);
+            b.append(String.format("  %-64s %8d %8d %10d %9d  %s%n", Untrusted.shorten(Untrusted.escape(s.name().display()), 64),
+                    s.census().total, s.census().count(TcpState.ESTABLISHED), s.census().count(TcpState.CLOSE_WAIT),
+                    s.census().count(TcpState.TIME_WAIT), severities(f)));
+        }
+        Map<Long, Census> before = new java.util.HashMap<>();
+        if (previous != null) {
+            for (Host.Section s : previous.sections()) {
+                before.put(s.ns().inode(), s.census());
+            }
+        }
+        for (Host.Section s : order) {
+            if (s.census().total == 0) {
+                continue;
+            }
+            b.append("\n==== ").append(Untrusted.escape(s.name().display())).append(" ====\n");
+            b.append(render(s.census(), before.get(s.ns().inode()), findings.get(s), thresholds, null, s));
+        }
+        return b.toString();
+    }
+
+    private static String severities(List<Finding> f) {
+        int critical = 0;
+        int warning = 0;
+        for (Finding x : f) {
+            critical += x.severity().equals("critical") ? 1 : 0;
+            warning += x.severity().equals("warning") ? 1 : 0;
+        }
+        if (critical + warning == 0) {
+            return f.isEmpty() ? "-" : f.size() + " info";
+        }
+        return (critical > 0 ? critical + " critical" : "") + (critical > 0 && warning > 0 ? ", " : "")
+                + (warning > 0 ? warning + " warning" : "");
     }
 
     private static void states(StringBuilder b, Census c, Census previous) {

@@ -19,4 +19,7 @@ final class JnaLinuxLibc {
     static native int epoll_create1(int flags);
     static native int epoll_ctl(int epfd, int op, int fd, long event);
     static native int epoll_wait(int epfd, long events, int maxevents, int timeoutMillis);
+    // open is variadic: bound with its one optional argument (mode), as JnaLibc binds fcntl
+    static native int open(byte[] path, int flags, int mode);
+    static native int setns(int fd, int nstype);
 }

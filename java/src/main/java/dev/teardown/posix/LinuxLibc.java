@@ -25,4 +25,14 @@ public final class LinuxLibc {
     public static int epoll_wait(int epfd, long events, int maxevents, int timeoutMillis) {
         return JnaLinuxLibc.epoll_wait(epfd, events, maxevents, timeoutMillis);
     }
+
+    /** {@code path} is NUL-terminated (see {@link NetNamespace}); {@code mode} matters only with O_CREAT. */
+    public static int open(byte[] path, int flags, int mode) {
+        return JnaLinuxLibc.open(path, flags, mode);
+    }
+
+    /** Moves the calling thread into the namespace {@code fd} refers to. */
+    public static int setns(int fd, int nstype) {
+        return JnaLinuxLibc.setns(fd, nstype);
+    }
 }

@@ -125,6 +125,9 @@ final class FfmLibc {
     private static final MethodHandle EPOLL_CREATE1 = critical("epoll_create1", i(JAVA_INT));
     private static final MethodHandle EPOLL_CTL = critical("epoll_ctl", i(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG));
     private static final MethodHandle EPOLL_WAIT = blocking("epoll_wait", i(JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_INT));
+    private static final MethodHandle OPEN = critical("open", i(ADDRESS, JAVA_INT, JAVA_INT), VARARGS_FROM_2);
+    /** Not critical: entering a namespace is rare and the kernel may wait for RCU. */
+    private static final MethodHandle SETNS = blocking("setns", i(JAVA_INT, JAVA_INT));
 
     // posix_spawn and process control
     private static final MethodHandle FA_INIT = critical("posix_spawn_file_actions_init", i(JAVA_LONG));
@@ -463,6 +466,22 @@ final class FfmLibc {
     static int epoll_wait(int epfd, long events, int maxevents, int timeoutMillis) {
         try {
             return (int) EPOLL_WAIT.invokeExact(state(), epfd, events, maxevents, timeoutMillis);
+        } catch (Throwable t) {
+            throw fail(t);
+        }
+    }
+
+    static int open(byte[] path, int flags, int mode) {
+        try {
+            return (int) OPEN.invokeExact(state(), heap(path), flags, mode);
+        } catch (Throwable t) {
+            throw fail(t);
+        }
+    }
+
+    static int setns(int fd, int nstype) {
+        try {
+            return (int) SETNS.invokeExact(state(), fd, nstype);
         } catch (Throwable t) {
             throw fail(t);
         }

@@ -31,4 +31,14 @@ public final class LinuxLibc {
     public static int epoll_wait(int epfd, long events, int maxevents, int timeoutMillis) {
         return FFM ? FfmLibc.epoll_wait(epfd, events, maxevents, timeoutMillis) : JnaLinuxLibc.epoll_wait(epfd, events, maxevents, timeoutMillis);
     }
+
+    /** {@code path} is NUL-terminated (see {@link NetNamespace}); {@code mode} matters only with O_CREAT. */
+    public static int open(byte[] path, int flags, int mode) {
+        return FFM ? FfmLibc.open(path, flags, mode) : JnaLinuxLibc.open(path, flags, mode);
+    }
+
+    /** Moves the calling thread into the namespace {@code fd} refers to. */
+    public static int setns(int fd, int nstype) {
+        return FFM ? FfmLibc.setns(fd, nstype) : JnaLinuxLibc.setns(fd, nstype);
+    }
 }

@@ -17,7 +17,7 @@ final class HeaderCheck {
 
     /** The posix classes whose primitive constants are checked. */
     static final List<Class<?>> CLASSES = List.of(Os.class, Errno.class, TcpInfoLayout.class, Sockaddr.class,
-            SockDiag.class, SpawnLibc.class, Buffers.class);
+            SockDiag.class, SpawnLibc.class, Buffers.class, NetNamespace.class);
 
     /** Constants that are teardown's own choices or kernel-internal values, with why no header has them. */
     static final Map<String, String> NOT_IN_HEADERS = Map.of(

@@ -53,7 +53,7 @@ class VocabularyTest {
                 open.add(listener.accept(Duration.ofSeconds(5)));
             }
             Process doctor = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-jar", jar.toString(), "doctor", "--prometheus").redirectErrorStream(true).start();
+                    "-jar", jar.toString(), "doctor", "--prometheus", "--label-pid").redirectErrorStream(true).start();
             String doctored = new String(doctor.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertTrue(doctor.waitFor(60, TimeUnit.SECONDS), "the doctor did not finish");
             String scraped = registry.scrape();
