@@ -113,4 +113,52 @@ final class Advices {
             Recorder.nettyChannel(self, socket, args);
         }
     }
+
+    /** Apache HttpClient 4.5's {@code PoolingHttpClientConnectionManager.leaseConnection}: the pool lent a connection. */
+    static final class Apache4Lease {
+        @Advice.OnMethodExit(suppress = Throwable.class)
+        static void exit(@Advice.Return Object connection) {
+            Recorder.leased(1, connection);
+        }
+    }
+
+    /** Apache HttpClient 4.5's {@code releaseConnection}: the connection goes back to the pool (or is closed). */
+    static final class Apache4Release {
+        @Advice.OnMethodEnter(suppress = Throwable.class)
+        static void enter(@Advice.Argument(0) Object connection) {
+            Recorder.released(1, connection);
+        }
+    }
+
+    /** Apache HttpClient 5's {@code InternalConnectionEndpoint} constructor: its pool lent an entry. */
+    static final class Apache5Lease {
+        @Advice.OnMethodExit(suppress = Throwable.class)
+        static void exit(@Advice.This Object endpoint) {
+            Recorder.leased(2, endpoint);
+        }
+    }
+
+    /** Apache HttpClient 5's {@code PoolingHttpClientConnectionManager.release}. */
+    static final class Apache5Release {
+        @Advice.OnMethodEnter(suppress = Throwable.class)
+        static void enter(@Advice.Argument(0) Object endpoint) {
+            Recorder.released(2, endpoint);
+        }
+    }
+
+    /** OkHttp's {@code RealCall.acquireConnectionNoEvents}: a call took a connection (new or pooled). */
+    static final class OkHttpAcquire {
+        @Advice.OnMethodExit(suppress = Throwable.class)
+        static void exit(@Advice.Argument(0) Object connection) {
+            Recorder.leased(3, connection);
+        }
+    }
+
+    /** OkHttp's {@code RealCall.releaseConnectionNoEvents}: the call gives its connection back. */
+    static final class OkHttpRelease {
+        @Advice.OnMethodEnter(suppress = Throwable.class)
+        static void enter(@Advice.This Object call) {
+            Recorder.released(3, call);
+        }
+    }
 }

@@ -65,12 +65,16 @@ public final class Main {
             err.println(USAGE);
             return 2;
         }
-        return report(pid, attach, stacks == null ? null : "stacks=" + stacks, json, states, out, err);
+        return report(pid, attach, stacks == null ? null : "stacks=" + stacks, json, states, out, err, args);
     }
 
     private static int report(long pid, boolean attach, String agentOptions, boolean json, String states,
-            PrintStream out, PrintStream err) {
+            PrintStream out, PrintStream err, String[] args) {
         try {
+            Namespaces.Foreign foreign = Namespaces.network(pid);
+            if (foreign != null) {
+                return Namespaces.runInside(foreign, pid, agentJar(), args, out, err);
+            }
             String report = Attacher.report(pid, attach, agentJar(), agentOptions, states, json);
             if (report == null) {
                 Set<String> wanted = LeakReport.states(states);
@@ -86,12 +90,16 @@ public final class Main {
             }
             return 0;
         } catch (AttachRefused e) {
-            err.println("teardown: " + e.getMessage());
+            err.println("teardown: " + (gone(pid) ? "pid " + pid + " exited during the report" : e.getMessage()));
             return 2;
         } catch (Exception e) {
-            err.println("teardown: pid " + pid + ": " + e);
+            err.println("teardown: pid " + pid + ": " + (gone(pid) ? "exited during the report" : e));
             return 2;
         }
+    }
+
+    private static boolean gone(long pid) {
+        return !Files.isDirectory(Path.of("/proc", String.valueOf(pid)));
     }
 
     private static String value(String[] args, int i) {

@@ -36,7 +36,19 @@ public final class ProcSockets {
      */
     public static List<KernelSocket> of(String pid, Predicate<String> state) throws IOException {
         Path proc = Path.of("/proc", pid);
-        Map<Long, Integer> fds = socketInodes(proc.resolve("fd"));
+        return read(proc, socketInodes(proc.resolve("fd")), state);
+    }
+
+    /**
+     * Every TCP socket of the process's network namespace, whoever holds it (descriptor -1): where a report finds a
+     * socket's peer and the listeners.
+     */
+    public static List<KernelSocket> namespace(String pid) throws IOException {
+        return read(Path.of("/proc", pid), null, s -> true);
+    }
+
+    private static List<KernelSocket> read(Path proc, Map<Long, Integer> fds, Predicate<String> state)
+            throws IOException {
         List<KernelSocket> out = new ArrayList<>();
         for (String table : new String[] {"tcp", "tcp6"}) {
             List<String> lines;
@@ -81,7 +93,7 @@ public final class ProcSockets {
             return null;
         }
         long inode = Long.parseLong(f[9]);
-        Integer fd = fds.get(inode);
+        Integer fd = fds == null ? Integer.valueOf(-1) : fds.get(inode);
         if (fd == null) {
             return null;
         }

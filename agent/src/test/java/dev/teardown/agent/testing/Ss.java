@@ -2,6 +2,8 @@ package dev.teardown.agent.testing;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** The independent observer: {@code ss}, run as a process (the parts of the core's test Kernel this module needs). */
@@ -22,6 +24,43 @@ public final class Ss {
             if (f.length >= 4 && f[2].endsWith(":" + port)) {
                 n++;
             }
+        }
+        return n;
+    }
+
+    /**
+     * Sockets in {@code state} (as ss spells it: close-wait, fin-wait-1...) whose peer's port is {@code port}
+     * ({@code peer} true) or whose own port is ({@code peer} false), in the network namespace of {@code pid}
+     * ({@code nsenter}) or this one (pid 0).
+     */
+    public static int count(long pid, String state, int port, boolean peer) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>();
+        if (pid > 0) {
+            cmd.addAll(List.of("nsenter", "--net=/proc/" + pid + "/ns/net"));
+        }
+        cmd.addAll(List.of("ss", "-tanH", "state", state));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(10, TimeUnit.SECONDS) || p.exitValue() != 0) {
+            throw new IllegalStateException("ss failed: " + out);
+        }
+        int n = 0;
+        for (String line : out.split("\n")) {
+            String[] f = line.trim().split("\\s+");
+            if (f.length >= 4 && f[peer ? 3 : 2].endsWith(":" + port)) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** Waits up to {@code seconds} for {@link #count} to reach {@code expected}; returns the last count. */
+    public static int await(long pid, String state, int port, boolean peer, int expected, int seconds)
+            throws IOException, InterruptedException {
+        int n = count(pid, state, port, peer);
+        for (long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds); n != expected && System.nanoTime() < end; ) {
+            Thread.sleep(100);
+            n = count(pid, state, port, peer);
         }
         return n;
     }

@@ -1,0 +1,92 @@
+package dev.teardown.agent.report;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A target JVM in another network namespace (a container's): the Attach API reaches it through its temporary
+ * directory ({@code /proc/N/root/tmp}), but the report is read over the JDK's local JMX connector, which listens on
+ * the loopback of the target's own namespace. So the reader runs itself again inside that namespace
+ * ({@code nsenter --net=/proc/N/ns/net}, as root), where that loopback is the target's; its mount and PID namespaces
+ * stay the host's, which the Attach API handles. Where it cannot, the message names the namespace and the command.
+ */
+final class Namespaces {
+    /** Set in the reader run inside the target's namespace, so that it does not try again. */
+    static final String INSIDE = "TEARDOWN_READER_IN_NETNS";
+
+    /** The target's network namespace, and this reader's. */
+    record Foreign(String target, String mine) {}
+
+    private Namespaces() {}
+
+    /** The target's network namespace when it is not this process's; null when it is the same, or unreadable. */
+    static Foreign network(long pid) {
+        try {
+            String target = Files.readSymbolicLink(Path.of("/proc", String.valueOf(pid), "ns", "net")).toString();
+            String mine = Files.readSymbolicLink(Path.of("/proc/self/ns/net")).toString();
+            return target.equals(mine) || System.getenv(INSIDE) != null ? null : new Foreign(target, mine);
+        } catch (IOException | SecurityException e) {
+            return null; // no such process (reported later), or not allowed to look: try from here
+        }
+    }
+
+    /** Runs {@code java -cp AGENT_JAR Main ARGS} inside the target's network namespace; returns its exit status. */
+    static int runInside(Foreign ns, long pid, Path agentJar, String[] args, PrintStream out, PrintStream err)
+            throws AttachRefused {
+        String how = "pid " + pid + " is in another network namespace (" + ns.target() + "; this reader is in "
+                + ns.mine() + "), whose loopback the report is read over";
+        String command = "nsenter --net=/proc/" + pid + "/ns/net java -jar " + agentJar + " " + String.join(" ", args);
+        if (!isRoot()) {
+            throw new AttachRefused(how + ": run as root (entering it needs CAP_SYS_ADMIN), or run inside it: "
+                    + command);
+        }
+        List<String> cmd = new ArrayList<>(List.of("nsenter", "--net=/proc/" + pid + "/ns/net",
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp", agentJar.toString(),
+                Main.class.getName()));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        pb.environment().put(INSIDE, "1");
+        Process p;
+        try {
+            p = pb.start();
+        } catch (IOException e) {
+            throw new AttachRefused(how + ", and nsenter (util-linux) could not be run (" + e.getMessage()
+                    + "): run inside it: " + command);
+        }
+        try {
+            CompletableFuture<Void> e = CompletableFuture.runAsync(() -> copy(p.getErrorStream(), err));
+            copy(p.getInputStream(), out);
+            e.join();
+            int status = p.waitFor();
+            return status;
+        } catch (InterruptedException e) {
+            p.destroyForcibly();
+            Thread.currentThread().interrupt();
+            throw new AttachRefused("interrupted while reading the report of pid " + pid + " from its namespace");
+        }
+    }
+
+    private static void copy(InputStream in, PrintStream to) {
+        try (in) {
+            in.transferTo(to);
+            to.flush();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static boolean isRoot() {
+        try {
+            return (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid") == 0;
+        } catch (IOException | UnsupportedOperationException e) {
+            return false;
+        }
+    }
+}

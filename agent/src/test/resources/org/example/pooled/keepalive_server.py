@@ -1,0 +1,52 @@
+"""An HTTP/1.1 keep-alive server with a short idle timeout, as the pooled clients' peer in the agent's tests.
+
+GET /price answers a few bytes after 0.2 s, /stock 64 KiB, /big 1 MiB. A connection that sends no request for IDLE seconds,
+or whose client does not take a response within IDLE seconds, is closed by the server. Prints "port N", then serves
+until its standard input closes (its parent JVM exited).
+"""
+import os
+import socket
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+IDLE = float(sys.argv[1]) if len(sys.argv) > 1 else 1.0
+BODIES = {"/price": b"42\n", "/stock": b"s" * 65536, "/big": b"b" * (1 << 20)}
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    timeout = IDLE  # socket timeout: reading the next request, and sending a response nobody reads
+
+    def do_GET(self):
+        body = BODIES.get(self.path.split("?")[0])
+        if self.path == "/price":
+            time.sleep(0.2)  # concurrent calls overlap, so each takes a connection of its own
+        if body is None:
+            self.send_error(404)
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        try:
+            self.wfile.write(body)
+        except (socket.timeout, OSError):
+            self.close_connection = True
+
+    def log_message(self, fmt, *args):
+        pass
+
+
+def main():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    print("port %d" % server.server_address[1], flush=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    sys.stdin.read()  # EOF: the parent is gone
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    main()
