@@ -129,13 +129,14 @@ class PooledClientsTest {
 
     @Test
     void attachedAfterTheLeakBeganTheLaterLeaseIsNamed() throws Exception {
-        try (PooledJvm app = PooledJvm.start("apache4", IDLE, List.of())) {
+        // a server idle timeout longer than the attach takes: the pooled connections are still open when leased
+        try (PooledJvm app = PooledJvm.start("apache4", 10, List.of())) {
             app.run("price 3");
             app.run("stock 1"); // before the agent: a leak without a site
             Reader.Result attached = Reader.report("--pid", String.valueOf(app.pid()), "--attach");
             assertEquals(0, attached.status(), attached.err());
             app.run("stock 1"); // a connection price() opened before the agent, leased after it came
-            assertEquals(3, Ss.await(0, "close-wait", app.serverPort(), true, 3, 10), "ss: the client's CLOSE_WAIT");
+            assertEquals(3, Ss.await(0, "close-wait", app.serverPort(), true, 3, 25), "ss: the client's CLOSE_WAIT");
             Reader.Result r = Reader.report("--pid", String.valueOf(app.pid()), "--json");
             assertEquals(0, r.status(), r.err());
             Map<String, Object> report = Reports.parse(r.out());
