@@ -161,4 +161,20 @@ final class Advices {
             Recorder.released(3, call);
         }
     }
+
+    /** The JDK client's {@code ConnectionPool.getConnection}: a pooled connection, when it returns one, is lent out. */
+    static final class JdkLease {
+        @Advice.OnMethodExit(suppress = Throwable.class)
+        static void exit(@Advice.Return Object connection) {
+            Recorder.leased(4, connection);
+        }
+    }
+
+    /** The JDK client's {@code ConnectionPool.returnToPool}. */
+    static final class JdkRelease {
+        @Advice.OnMethodEnter(suppress = Throwable.class)
+        static void enter(@Advice.Argument(0) Object connection) {
+            Recorder.released(4, connection);
+        }
+    }
 }

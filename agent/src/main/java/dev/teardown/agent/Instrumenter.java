@@ -30,7 +30,7 @@ import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 /**
  * Inlines the advice into the JDK's socket classes and, found by name when the application has them, Netty's (its
  * native epoll transport, and its NIO transport's channels over the JDK's) and the connection pools of Apache
- * HttpClient 4.5 and 5 (classic) and OkHttp 4 (their lease and release); classes
+ * HttpClient 4.5 and 5 (classic), OkHttp 4 and the JDK's {@code java.net.http} client (their lease and release); classes
  * loaded already are retransformed. Only method bodies change (no new fields or methods), as retransformation
  * requires. A class that cannot be instrumented is skipped and counted, and keeps its original code.
  */
@@ -66,6 +66,9 @@ final class Instrumenter implements ClassFileTransformer {
                     Advice.to(Advices.Apache5Lease.class).on(isConstructor())),
             Map.entry("org/apache/hc/client5/http/impl/io/PoolingHttpClientConnectionManager",
                     Advice.to(Advices.Apache5Release.class).on(named("release").and(takesArguments(3)))),
+            Map.entry("jdk/internal/net/http/ConnectionPool", new AsmVisitorWrapper.Compound(
+                    Advice.to(Advices.JdkLease.class).on(named("getConnection").and(takesArguments(3))),
+                    Advice.to(Advices.JdkRelease.class).on(named("returnToPool")))),
             Map.entry("okhttp3/internal/connection/RealCall", new AsmVisitorWrapper.Compound(
                     Advice.to(Advices.OkHttpAcquire.class).on(named("acquireConnectionNoEvents").and(takesArguments(1))),
                     Advice.to(Advices.OkHttpRelease.class).on(nameStartsWith("releaseConnectionNoEvents")
@@ -122,7 +125,10 @@ final class Instrumenter implements ClassFileTransformer {
         String dotted = name.replace('/', '.');
         try {
             if (module != null && module.isNamed() && !module.canRead(recorder)) {
-                inst.redefineModule(module, Set.of(recorder), Map.of(), Map.of(), Set.of(), Map.of());
+                // the JDK client's connections are read by reflection: its internal package opens to the recorder
+                Map<String, Set<Module>> opens = name.startsWith("jdk/internal/net/http/")
+                        ? Map.of("jdk.internal.net.http", Set.of(recorder)) : Map.of();
+                inst.redefineModule(module, Set.of(recorder), Map.of(), opens, Set.of(), Map.of());
             }
             ClassFileLocator locator = new ClassFileLocator.Compound(ClassFileLocator.Simple.of(dotted, bytes),
                     loader == null ? ClassFileLocator.ForClassLoader.ofBootLoader() : ClassFileLocator.ForClassLoader.of(loader));

@@ -121,9 +121,14 @@ class PooledClientsTest {
             assertEquals("FIN_WAIT1", socket.get("peerState"), r.out());
             assertTrue((Long) socket.get("recvQ") > 0 && (Long) socket.get("peerSendQ") > 0, r.out());
             assertEquals("JDK HttpClient", leaked.get("client"), r.out());
+            assertTrue(leakFrame(leaked).startsWith(PKG + "JdkService.stockLevel("), r.out());
+            assertTrue(((List<?>) leaked.get("site")).get(0).toString().startsWith(PKG + "JdkService.price("),
+                    "opened by price(), leaked by stockLevel(): " + r.out());
+            assertEquals("leased", socket.get("pool"), r.out());
             Reader.Result text = Reader.report("--pid", String.valueOf(app.pid()));
             assertTrue(text.out().contains("1 in ESTABLISHED, LEAKED") && text.out().contains("peer in FIN_WAIT1"),
                     text.out());
+            assertTrue(text.out().contains("and 1 ESTABLISHED whose received data nobody has read"), text.out());
         }
     }
 
@@ -153,11 +158,14 @@ class PooledClientsTest {
     }
 
     @Test
-    void aTargetInAnotherNetworkNamespaceIsReadFromOutside() throws Exception {
+    void aTargetInAnotherNetworkNamespaceIsAttachedToAndReadFromOutside() throws Exception {
         assumeTrue(new ProcessBuilder("unshare", "-n", "true").start().waitFor() == 0,
                 "namespace test skipped: unshare -n needs root (CI runs as root)");
         List<String> netns = List.of("unshare", "-n", "sh", "-c", "ip link set lo up && exec \"$@\"", "sh");
-        try (PooledJvm app = PooledJvm.start("okhttp", IDLE, netns, "-javaagent:" + Reader.jar())) {
+        try (PooledJvm app = PooledJvm.start("okhttp", IDLE, netns)) {
+            Reader.Result attached = Reader.report("--pid", String.valueOf(app.pid()), "--attach");
+            assertEquals(0, attached.status(), attached.out() + attached.err());
+            assertTrue(attached.out().contains("agent: attached"), attached.out());
             app.run("price 2");
             app.run("stock 1");
             assertEquals(2, Ss.await(app.pid(), "close-wait", app.serverPort(), true, 2, 10), "ss in its namespace");

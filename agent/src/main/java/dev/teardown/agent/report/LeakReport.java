@@ -228,7 +228,14 @@ public final class LeakReport {
         if (!command.isEmpty()) {
             b.append(" (").append(Untrusted.text(command, 100)).append(')');
         }
-        b.append(": ").append(total).append(total == 1 ? " TCP socket " : " TCP sockets ").append(what).append('\n');
+        long stuck = groups.stream().filter(g -> !states.contains(g.state)).mapToLong(g -> g.items.size()).sum();
+        long asked = total - stuck;
+        b.append(": ").append(asked).append(asked == 1 ? " TCP socket " : " TCP sockets ").append(what);
+        if (stuck > 0) {
+            b.append(", and ").append(stuck).append(" ESTABLISHED whose received data nobody has read for ")
+                    .append(UNREAD_FOR_MILLIS / 1000).append(" s or more");
+        }
+        b.append('\n');
         if (agent == null) {
             b.append("agent: not loaded in this JVM, so no socket has a site (add --attach, or start the JVM with"
                     + " -javaagent:teardown-agent.jar)\n");

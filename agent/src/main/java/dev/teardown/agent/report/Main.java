@@ -70,6 +70,7 @@ public final class Main {
 
     private static int report(long pid, boolean attach, String agentOptions, boolean json, String states,
             PrintStream out, PrintStream err, String[] args) {
+        boolean existed = !gone(pid);
         try {
             Namespaces.Foreign foreign = Namespaces.network(pid);
             if (foreign != null) {
@@ -90,10 +91,11 @@ public final class Main {
             }
             return 0;
         } catch (AttachRefused e) {
-            err.println("teardown: " + (gone(pid) ? "pid " + pid + " exited during the report" : e.getMessage()));
+            err.println("teardown: " + (existed && gone(pid) ? "pid " + pid + " exited during the report"
+                    : e.getMessage()));
             return 2;
         } catch (Exception e) {
-            err.println("teardown: pid " + pid + ": " + (gone(pid) ? "exited during the report" : e));
+            err.println("teardown: pid " + pid + ": " + (existed && gone(pid) ? "exited during the report" : e));
             return 2;
         }
     }

@@ -3,10 +3,11 @@ package dev.teardown.agent.rt;
 import java.lang.reflect.Field;
 import java.lang.reflect.Method;
 import java.net.Socket;
+import java.nio.channels.SocketChannel;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * Finds the {@link Socket} behind a pooled HTTP client's connection object, by reflection on the client's own method
+ * Finds the descriptor behind a pooled HTTP client's connection object, by reflection on the client's own method
  * and field names, so that nothing here depends on a client library. Off the JDK sockets' path: it runs at a pool's
  * lease and release only.
  */
@@ -14,14 +15,18 @@ final class Pools {
     static final int APACHE4 = 1;
     static final int APACHE5 = 2;
     static final int OKHTTP = 3;
-    private static final String[] NAMES = {"an unknown pool", "Apache HttpClient 4.5", "Apache HttpClient 5", "OkHttp"};
+    static final int JDK = 4;
+    private static final String[] NAMES = {"an unknown pool", "Apache HttpClient 4.5", "Apache HttpClient 5", "OkHttp",
+        "JDK HttpClient"};
 
     private static final ClassValue<Method> NO_ARGS_SOCKET = new ClassValue<>() {
         @Override
         protected Method computeValue(Class<?> type) {
-            for (String name : new String[] {"getSocket", "socket"}) { // Apache's connections, OkHttp's RealConnection
+            // Apache's connections, OkHttp's RealConnection, the JDK client's HttpConnection
+            for (String name : new String[] {"getSocket", "socket", "channel"}) {
                 Method m = method(type, name);
-                if (m != null && Socket.class.isAssignableFrom(m.getReturnType())) {
+                if (m != null && (Socket.class.isAssignableFrom(m.getReturnType())
+                        || SocketChannel.class.isAssignableFrom(m.getReturnType()))) {
                     return m;
                 }
             }
@@ -36,26 +41,30 @@ final class Pools {
     }
 
     /**
-     * The socket of a connection object: an Apache 4.5 managed connection, an Apache 5 connection endpoint (its pool
-     * entry's connection), an OkHttp {@code RealConnection} or {@code RealCall} (its connection); null when it has
-     * none (not connected yet, or already let go).
+     * The descriptor of a connection object: an Apache 4.5 managed connection, an Apache 5 connection endpoint (its
+     * pool entry's connection), an OkHttp {@code RealConnection} or {@code RealCall} (its connection), a JDK
+     * {@code HttpConnection} (its channel); -1 when it has none (not connected yet, or already let go).
      */
-    static Socket socketOf(Object connection) throws ReflectiveOperationException {
+    static int fdOf(Object connection) throws ReflectiveOperationException {
         if (connection == null) {
-            return null;
+            return -1;
         }
         Method m = NO_ARGS_SOCKET.get(connection.getClass());
         if (m != null) {
-            return (Socket) m.invoke(connection);
+            Object s = m.invoke(connection);
+            if (s instanceof SocketChannel ch) {
+                return ch.isOpen() ? Fds.ofChannel(ch) : -1;
+            }
+            return s == null || ((Socket) s).isClosed() ? -1 : Fds.ofSocket((Socket) s);
         }
         Object inner = field(connection, "poolEntryRef"); // Apache 5's InternalConnectionEndpoint
         if (inner instanceof AtomicReference<?> ref) {
             Object entry = ref.get();
             Method get = entry == null ? null : method(entry.getClass(), "getConnection");
-            return get == null ? null : socketOf(get.invoke(entry));
+            return get == null ? -1 : fdOf(get.invoke(entry));
         }
         inner = field(connection, "connection"); // OkHttp's RealCall
-        return inner == null ? null : socketOf(inner);
+        return inner == null ? -1 : fdOf(inner);
     }
 
     private static Method method(Class<?> type, String name) {

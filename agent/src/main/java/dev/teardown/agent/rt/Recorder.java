@@ -1,7 +1,6 @@
 package dev.teardown.agent.rt;
 
 import java.io.FileDescriptor;
-import java.net.Socket;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -162,7 +161,8 @@ public final class Recorder {
     }
 
     /**
-     * A pooled HTTP client ({@code client}: 1 Apache HttpClient 4.5, 2 Apache HttpClient 5, 3 OkHttp) lent the
+     * A pooled HTTP client ({@code client}: 1 Apache HttpClient 4.5, 2 Apache HttpClient 5, 3 OkHttp, 4 the JDK's
+     * {@code java.net.http.HttpClient}) lent the
      * connection {@code connection} to the calling code: its socket's last application use is this stack (within the
      * stack budget). A connection not connected yet is skipped: the code that connects it is its opening site.
      */
@@ -180,8 +180,7 @@ public final class Recorder {
             return;
         }
         try {
-            Socket s = Pools.socketOf(connection);
-            int fd = s == null || s.isClosed() ? -1 : Fds.ofSocket(s);
+            int fd = Pools.fdOf(connection);
             if (fd >= 0) {
                 long now = System.currentTimeMillis();
                 OPEN.use(fd, client, leased, now, leased && takeStack(now) ? new Throwable() : null);
