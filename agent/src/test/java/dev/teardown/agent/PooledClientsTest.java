@@ -5,14 +5,18 @@ import dev.teardown.agent.testing.Reader;
 import dev.teardown.agent.testing.Ss;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.parallel.Execution;
 import org.junit.jupiter.api.parallel.ExecutionMode;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -133,15 +137,34 @@ class PooledClientsTest {
     }
 
     @Test
+    void aLeaseOverTheStackBudgetNamesNoOneRatherThanTheOpener() throws Exception {
+        try (PooledJvm app = PooledJvm.start("apache4", IDLE, List.of(), "-javaagent:" + Reader.jar() + "=stacks=0")) {
+            app.run("price 3");
+            app.run("stock 2");
+            assertEquals(3, Ss.await(0, "close-wait", app.serverPort(), true, 3, 10), "ss: the client's CLOSE_WAIT");
+            Reader.Result r = Reader.report("--pid", String.valueOf(app.pid()), "--json");
+            assertEquals(0, r.status(), r.err());
+            Map<String, Object> leaked = group(Reports.parse(r.out()), "leaked");
+            assertNotNull(leaked, r.out());
+            assertEquals(2L, Reports.count(leaked), r.out());
+            assertEquals(Boolean.FALSE, leaked.get("lastUseStackTaken"), r.out());
+            assertEquals(List.of(), leaked.get("leakSite"), "the opener is not named as the leaker: " + r.out());
+            assertEquals(1L, Reports.count(group(Reports.parse(r.out()), "idle")), r.out());
+        }
+    }
+
+    @Test
     void attachedAfterTheLeakBeganTheLaterLeaseIsNamed() throws Exception {
-        // a server idle timeout longer than the attach takes: the pooled connections are still open when leased
-        try (PooledJvm app = PooledJvm.start("apache4", 10, List.of())) {
+        // no idle timeout while the agent is attached (which can take seconds on a busy machine): the pooled
+        // connections must still be open when leased; the server closes them on demand afterwards
+        try (PooledJvm app = PooledJvm.start("apache4", 120, List.of())) {
             app.run("price 3");
             app.run("stock 1"); // before the agent: a leak without a site
             Reader.Result attached = Reader.report("--pid", String.valueOf(app.pid()), "--attach");
             assertEquals(0, attached.status(), attached.err());
             app.run("stock 1"); // a connection price() opened before the agent, leased after it came
-            assertEquals(3, Ss.await(0, "close-wait", app.serverPort(), true, 3, 25), "ss: the client's CLOSE_WAIT");
+            app.run("close");
+            assertEquals(3, Ss.await(0, "close-wait", app.serverPort(), true, 3, 10), "ss: the client's CLOSE_WAIT");
             Reader.Result r = Reader.report("--pid", String.valueOf(app.pid()), "--json");
             assertEquals(0, r.status(), r.err());
             Map<String, Object> report = Reports.parse(r.out());
@@ -158,18 +181,26 @@ class PooledClientsTest {
     }
 
     @Test
-    void aTargetInAnotherNetworkNamespaceIsAttachedToAndReadFromOutside() throws Exception {
+    void aTargetInAnotherNetworkMountAndPidNamespaceIsAttachedToAndReadFromOutside(@TempDir Path dir) throws Exception {
         assumeTrue(new ProcessBuilder("unshare", "-n", "true").start().waitFor() == 0,
                 "namespace test skipped: unshare -n needs root (CI runs as root)");
-        List<String> netns = List.of("unshare", "-n", "sh", "-c", "ip link set lo up && exec \"$@\"", "sh");
+        // network, mount (a /tmp of its own) and PID namespaces, as a container has
+        List<String> netns = List.of("unshare", "-n", "-m", "-p", "-f", "--mount-proc", "sh", "-c",
+                "ip link set lo up && mount -t tmpfs tmpfs /tmp && exec \"$@\"", "sh");
         try (PooledJvm app = PooledJvm.start("okhttp", IDLE, netns)) {
-            Reader.Result attached = Reader.report("--pid", String.valueOf(app.pid()), "--attach");
+            // run from a copy in this /tmp, which the target does not see: the reader must give it one it can open
+            String jar = Files.copy(Path.of(Reader.jar()), dir.resolve("teardown-agent.jar")).toString();
+            Reader.Result attached = Reader.reportWith(jar, "--pid", String.valueOf(app.pid()), "--attach");
             assertEquals(0, attached.status(), attached.out() + attached.err());
             assertTrue(attached.out().contains("agent: attached"), attached.out());
             app.run("price 2");
             app.run("stock 1");
             assertEquals(2, Ss.await(app.pid(), "close-wait", app.serverPort(), true, 2, 10), "ss in its namespace");
             assertEquals(0, Ss.count(0, "close-wait", app.serverPort(), true), "none of it in this namespace");
+            try (Stream<Path> tmp = Files.list(Path.of("/proc", String.valueOf(app.pid()), "root", "tmp"))) {
+                assertTrue(tmp.anyMatch(p -> p.getFileName().toString().matches("teardown-agent-[0-9a-f]{32}\\.jar")),
+                        "the agent jar was put where the target can open it");
+            }
             Reader.Result r = Reader.report("--pid", String.valueOf(app.pid()), "--json");
             assertEquals(0, r.status(), r.out() + r.err());
             Map<String, Object> report = Reports.parse(r.out());

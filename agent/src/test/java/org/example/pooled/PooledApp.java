@@ -14,7 +14,8 @@ import java.util.concurrent.Future;
  * Not teardown-based: a service with one shared pooled HTTP client ({@code apache4}, {@code apache5}, {@code okhttp}
  * or {@code jdk}) against its own keep-alive server (Python, a child process, idle timeout as given). Prints
  * {@code ready}, then runs commands from its standard input, each answered by {@code done}: {@code price N} makes N
- * concurrent correct calls, {@code stock N} N leaking calls one after the other.
+ * concurrent correct calls, {@code stock N} N leaking calls one after the other, {@code close} has the server close
+ * every connection at once (as its idle timeout would).
  */
 public final class PooledApp {
     private static final List<Object> HELD = new ArrayList<>();
@@ -42,6 +43,15 @@ public final class PooledApp {
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         for (String line; (line = in.readLine()) != null; ) {
             String[] cmd = line.trim().split(" ");
+            if (cmd[0].equals("close")) {
+                server.getOutputStream().write("close\n".getBytes(StandardCharsets.UTF_8));
+                server.getOutputStream().flush();
+                if (!"closed".equals(serverOut.readLine())) {
+                    throw new IllegalStateException("the server did not close its connections");
+                }
+                System.out.println("done");
+                continue;
+            }
             int n = Integer.parseInt(cmd[1]);
             if (cmd[0].equals("price")) {
                 List<Future<String>> calls = new ArrayList<>();

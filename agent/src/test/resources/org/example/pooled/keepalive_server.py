@@ -1,8 +1,9 @@
 """An HTTP/1.1 keep-alive server with a short idle timeout, as the pooled clients' peer in the agent's tests.
 
 GET /price answers a few bytes after 0.2 s, /stock 64 KiB, /big 1 MiB. A connection that sends no request for IDLE seconds,
-or whose client does not take a response within IDLE seconds, is closed by the server. Prints "port N", then serves
-until its standard input closes (its parent JVM exited).
+or whose client does not take a response within IDLE seconds, is closed by the server; the line "close" on its
+standard input closes every connection at once. Prints "port N", then serves until its standard input closes (its
+parent JVM exited).
 """
 import os
 import socket
@@ -15,9 +16,23 @@ IDLE = float(sys.argv[1]) if len(sys.argv) > 1 else 1.0
 BODIES = {"/price": b"42\n", "/stock": b"s" * 65536, "/big": b"b" * (1 << 20)}
 
 
+OPEN = set()
+OPEN_LOCK = threading.Lock()
+
+
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     timeout = IDLE  # socket timeout: reading the next request, and sending a response nobody reads
+
+    def setup(self):
+        super().setup()
+        with OPEN_LOCK:
+            OPEN.add(self.connection)
+
+    def finish(self):
+        with OPEN_LOCK:
+            OPEN.discard(self.connection)
+        super().finish()
 
     def do_GET(self):
         body = BODIES.get(self.path.split("?")[0])
@@ -44,7 +59,15 @@ def main():
     server.daemon_threads = True
     print("port %d" % server.server_address[1], flush=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    sys.stdin.read()  # EOF: the parent is gone
+    for line in sys.stdin:  # "close": close every connection now, as an idle timeout would; EOF: the parent is gone
+        if line.strip() == "close":
+            with OPEN_LOCK:
+                for conn in list(OPEN):
+                    try:
+                        conn.shutdown(socket.SHUT_RDWR)  # FIN, and the handler's read returns: it closes
+                    except OSError:
+                        pass
+            print("closed", flush=True)
     os._exit(0)
 
 

@@ -41,7 +41,7 @@ public final class Attacher {
                 if (!load) {
                     return null;
                 }
-                loadAgent(vm, pid, agentJar, agentOptions);
+                loadAgent(vm, pid, Namespaces.visibleTo(pid, agentJar), agentOptions);
                 if (vm.getSystemProperties().getProperty(LOADED) == null) {
                     throw new AttachRefused("the agent did not start in pid " + pid + " (its standard error says why); "
                             + Target.INSTEAD);

@@ -132,14 +132,17 @@ public final class LeakReport {
             String classification = classify(s, r, unread.contains(s.inode()));
             Clients client = Clients.of(r);
             Site lastUse = r == null ? null : r.lastUseSite();
+            if (lastUse == null && r != null && r.pool() != null && r.pool().leased()) {
+                lastUse = Site.NOT_TAKEN; // leased over the stack budget: the opener is not the leaker, name no one
+            }
             boolean outbound = r != null && r.kind() != null ? r.kind() != SocketRecord.Kind.ACCEPTED
                     && r.kind() != SocketRecord.Kind.LISTENER : !listening.contains(port(s.local()));
             KernelSocket peer = byEnds.get(plain(s.remote()) + " " + plain(s.local()));
             // a leak is keyed by where it leaked; idle pooled sockets by their pool and opening site
-            List<Object> key = Arrays.asList(s.state(), classification, origin,
-                    classification.equals(LEAKED) ? lastUse : null, client);
-            byKey.computeIfAbsent(key, k -> new Group(s.state(), classification, origin,
-                            classification.equals(LEAKED) ? lastUse : null, client, new ArrayList<>()))
+            Site leakUse = classification.equals(LEAKED) ? lastUse : null;
+            List<Object> key = Arrays.asList(s.state(), classification, origin, leakUse, client);
+            byKey.computeIfAbsent(key, k -> new Group(s.state(), classification, origin, leakUse, client,
+                            new ArrayList<>()))
                     .items.add(new Item(s, r, classification, outbound, peer));
         }
         List<Group> groups = new ArrayList<>(byKey.values());
@@ -276,7 +279,12 @@ public final class LeakReport {
                     b.append(", ").append(g.client.label);
                 }
                 b.append('\n');
-                if (g.lastUse != null) {
+                if (g.lastUse == Site.NOT_TAKEN) {
+                    b.append("  leaked by the code that last took them from the pool, whose stack was not taken (more"
+                            + " sockets and leases per second than the agent's budget of ")
+                            .append(agent == null ? 0 : agent.stacksPerSecond())
+                            .append("; the agent option stacks=all takes every one)\n");
+                } else if (g.lastUse != null) {
                     b.append("  leaked by the code that last took them from the pool (last application use):\n");
                     frames(b, g.lastUse);
                 } else if (g.classification.equals(IDLE)) {
@@ -350,7 +358,8 @@ public final class LeakReport {
         if (leak == null || !g.classification.equals(LEAKED)) {
             return null;
         }
-        String who = leak.applicationFrames() ? method(leak.frames().get(0)) : "the code above";
+        String who = leak.applicationFrames() ? method(leak.frames().get(0))
+                : leak == Site.NOT_TAKEN ? "the code that leased them" : "the code above";
         if (g.client != null) {
             return "advice: " + who + " must consume or close its response (" + g.client.label + "): " + g.client.consume
                     + ".";
@@ -414,6 +423,8 @@ public final class LeakReport {
                     .append(",\"leakCall\":").append(leak == null || leak.libraryCall() == null ? "null"
                             : Json.quote(leak.libraryCall().toString()))
                     .append(",\"lastUseSite\":").append(siteJson(g.lastUse))
+                    .append(",\"lastUseStackTaken\":").append(g.lastUse == null ? "null"
+                            : String.valueOf(g.lastUse != Site.NOT_TAKEN))
                     .append(",\"site\":").append(siteJson(g.origin.site))
                     .append(",\"stackTaken\":").append(g.origin.site != null && g.origin.site != Site.NOT_TAKEN)
                     .append(",\"applicationFrames\":").append((leak != null ? leak : g.origin.site) != null

@@ -5,17 +5,25 @@ import java.io.InputStream;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * A target JVM in another network namespace (a container's): the Attach API reaches it through its temporary
- * directory ({@code /proc/N/root/tmp}), but the report is read over the JDK's local JMX connector, which listens on
- * the loopback of the target's own namespace. So the reader runs itself again inside that namespace
- * ({@code nsenter --net=/proc/N/ns/net}, as root), where that loopback is the target's; its mount and PID namespaces
- * stay the host's, which the Attach API handles. Where it cannot, the message names the namespace and the command.
+ * A target JVM in other namespaces (a container's). The Attach API reaches it through its temporary directory
+ * ({@code /proc/N/root/tmp}) and by its host pid, whatever its mount and PID namespaces; but the report is read over
+ * the JDK's local JMX connector, which listens on the loopback of the target's own network namespace, so the reader
+ * runs itself again inside that namespace ({@code nsenter --net=/proc/N/ns/net}, as root), where that loopback is the
+ * target's. And the agent jar to load must be a path in the target's own file system. Where it cannot, the message
+ * names the namespace and the command.
  */
 final class Namespaces {
     /** Set in the reader run inside the target's namespace, so that it does not try again. */
@@ -87,6 +95,42 @@ final class Namespaces {
             return (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid") == 0;
         } catch (IOException | UnsupportedOperationException e) {
             return false;
+        }
+    }
+
+    /**
+     * The agent jar as the target JVM can open it: the JVM resolves the path it is given in its own file system, so
+     * when that path does not lead it to this file (a JVM in another mount namespace, a container's) the jar is
+     * copied into its {@code /tmp} through {@code /proc/N/root}, once per content, readable by all (the JVM may run
+     * as another user), and that path is returned.
+     */
+    static Path visibleTo(long pid, Path agentJar) throws AttachRefused {
+        Path root = Path.of("/proc", String.valueOf(pid), "root");
+        try {
+            Path same = root.resolve(agentJar.toAbsolutePath().toString().substring(1));
+            if (Files.exists(same) && Files.isSameFile(same, agentJar)) {
+                return agentJar; // the target sees this very file at this path
+            }
+            byte[] jar = Files.readAllBytes(agentJar);
+            String name = "teardown-agent-" + HexFormat.of().formatHex(
+                    MessageDigest.getInstance("SHA-256").digest(jar), 0, 16) + ".jar";
+            Path inside = Path.of("/tmp", name);
+            Path there = root.resolve("tmp").resolve(name);
+            if (!Files.exists(there, LinkOption.NOFOLLOW_LINKS)) {
+                Path tmp = Files.createTempFile(root.resolve("tmp"), "teardown-agent-", ".tmp");
+                Files.write(tmp, jar);
+                Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-r--r--"));
+                Files.move(tmp, there, StandardCopyOption.ATOMIC_MOVE);
+            } else if (!Arrays.equals(Files.readAllBytes(there), jar)
+                    || Files.isSymbolicLink(there)) {
+                throw new AttachRefused(there + " exists and is not this agent jar: remove it, or start the JVM with"
+                        + " -javaagent:teardown-agent.jar");
+            }
+            return inside;
+        } catch (IOException | NoSuchAlgorithmException e) {
+            throw new AttachRefused("pid " + pid + " sees another file system (a container's) and the agent jar could"
+                    + " not be put in its /tmp through " + root + " (" + e.getMessage() + "): copy teardown-agent.jar"
+                    + " into it and start the JVM with -javaagent:/path/inside/teardown-agent.jar instead");
         }
     }
 }

@@ -66,8 +66,13 @@ public final class PooledJvm implements AutoCloseable {
         }
     }
 
+    /** The app JVM's pid (the host's): the process started, or the JVM it forked (under {@code unshare -p -f}). */
     public long pid() {
-        return process.pid();
+        if (process.info().command().map(c -> c.endsWith("/java")).orElse(true)) {
+            return process.pid();
+        }
+        return process.descendants().filter(p -> p.info().command().map(c -> c.endsWith("/java")).orElse(false))
+                .findFirst().orElseThrow(() -> new IllegalStateException("no java under " + process.pid())).pid();
     }
 
     /** The port of the app's HTTP server. */
