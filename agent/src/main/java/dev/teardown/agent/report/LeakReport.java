@@ -330,7 +330,7 @@ public final class LeakReport {
             }
             String advice = advice(g);
             if (advice != null) {
-                b.append("  ").append(advice).append('\n');
+                b.append("  advice: ").append(advice).append('\n');
             }
         }
         if (unknown && agent != null) {
@@ -352,7 +352,7 @@ public final class LeakReport {
     private static String advice(Group g) {
         Site leak = g.leakSite();
         if (g.classification.equals(IDLE)) {
-            return "advice: harmless and bounded; " + (g.client == null ? "the pool's idle eviction closes them"
+            return "harmless and bounded; " + (g.client == null ? "the pool's idle eviction closes them"
                     : g.client.evict) + ".";
         }
         if (leak == null || !g.classification.equals(LEAKED)) {
@@ -361,14 +361,14 @@ public final class LeakReport {
         String who = leak.applicationFrames() ? method(leak.frames().get(0))
                 : leak == Site.NOT_TAKEN ? "the code that leased them" : "the code above";
         if (g.client != null) {
-            return "advice: " + who + " must consume or close its response (" + g.client.label + "): " + g.client.consume
+            return who + " must consume or close its response (" + g.client.label + "): " + g.client.consume
                     + ".";
         }
         if (g.state.equals("ESTABLISHED")) {
-            return "advice: " + who + ", or whoever it hands the socket to, stopped reading it: read it to the end, or"
+            return who + ", or whoever it hands the socket to, stopped reading it: read it to the end, or"
                     + " close it.";
         }
-        return "advice: " + who + ", or whoever it hands them to, must close them (in a finally block or"
+        return who + ", or whoever it hands them to, must close them (in a finally block or"
                 + " try-with-resources).";
     }
 
