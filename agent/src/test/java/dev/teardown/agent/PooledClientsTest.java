@@ -99,7 +99,7 @@ class PooledClientsTest {
             Map<String, Object> report = Reports.parse(r.out());
             assertNull(group(report, "leaked"), r.out());
             assertEquals((long) expected, Reports.count(group(report, "idle")), r.out());
-            if (expected > 0) {
+            if (client.equals("apache4")) { // the text once: each reader run is a JVM start
                 Reader.Result text = Reader.report("--pid", String.valueOf(app.pid()));
                 assertTrue(text.out().contains("3 in CLOSE_WAIT, IDLE") && !text.out().contains("LEAKED"), text.out());
                 assertTrue(text.out().contains("advice: harmless and bounded"), text.out());

@@ -12,20 +12,7 @@ public final class Ss {
 
     /** Sockets in CLOSE_WAIT whose local port is {@code port}, as {@code ss -tanH state close-wait} lists them. */
     public static int closeWait(int port) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder("ss", "-tanH", "state", "close-wait").redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!p.waitFor(10, TimeUnit.SECONDS) || p.exitValue() != 0) {
-            throw new IllegalStateException("ss failed: " + out);
-        }
-        int n = 0;
-        for (String line : out.split("\n")) {
-            // with a state filter ss drops the State column: Recv-Q Send-Q Local:Port Peer:Port
-            String[] f = line.trim().split("\\s+");
-            if (f.length >= 4 && f[2].endsWith(":" + port)) {
-                n++;
-            }
-        }
-        return n;
+        return count(0, "close-wait", port, false);
     }
 
     /**
@@ -46,6 +33,7 @@ public final class Ss {
         }
         int n = 0;
         for (String line : out.split("\n")) {
+            // with a state filter ss drops the State column: Recv-Q Send-Q Local:Port Peer:Port
             String[] f = line.trim().split("\\s+");
             if (f.length >= 4 && f[peer ? 3 : 2].endsWith(":" + port)) {
                 n++;
@@ -67,12 +55,7 @@ public final class Ss {
 
     /** Waits up to 5 s for {@code ss} to list {@code expected} CLOSE_WAIT sockets on {@code port}; returns the last count. */
     public static int awaitCloseWait(int port, int expected) throws IOException, InterruptedException {
-        int n = closeWait(port);
-        for (long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(5); n != expected && System.nanoTime() < end; ) {
-            Thread.sleep(50);
-            n = closeWait(port);
-        }
-        return n;
+        return await(0, "close-wait", port, false, expected, 5);
     }
 
     /** True when {@code ss} runs here. */
