@@ -72,6 +72,12 @@ public final class Attacher {
                 throw new AttachRefused("pid " + pid + " refuses attach (started with -XX:+DisableAttachMechanism): "
                         + Target.INSTEAD);
             }
+            if ((m.contains("respond") || m.contains("socket file")) && Namespaces.privateTmpSharedPids(pid)) {
+                throw new AttachRefused("pid " + pid + " did not answer: it has a /tmp of its own (another mount"
+                        + " namespace) but shares this PID namespace, and this JDK's Attach API then looks for it in"
+                        + " this /tmp; run the reader in its mount namespace (nsenter -t " + pid + " -m -n java -jar"
+                        + " teardown-agent.jar report --pid " + pid + "), or " + Target.INSTEAD);
+            }
             if (m.contains("respond") || m.contains("socket file")) {
                 throw new AttachRefused("pid " + pid + " did not answer the attach request (-XX:+DisableAttachMechanism,"
                         + " or a JVM without the attach listener): " + Target.INSTEAD);

@@ -133,4 +133,21 @@ final class Namespaces {
                     + " into it and start the JVM with -javaagent:/path/inside/teardown-agent.jar instead");
         }
     }
+
+    /**
+     * True for a JVM with a {@code /tmp} of its own but this PID namespace: the JDK 17 Attach API looks for such a
+     * JVM's attach socket in this {@code /tmp} (it goes through {@code /proc/N/root} only when the pid differs in the
+     * target's namespace, as in every container), so it cannot answer.
+     */
+    static boolean privateTmpSharedPids(long pid) {
+        Path proc = Path.of("/proc", String.valueOf(pid));
+        try {
+            boolean sharedPids = Files.readAllLines(proc.resolve("status")).stream()
+                    .filter(l -> l.startsWith("NSpid:")).findFirst().map(l -> l.trim().split("\\s+").length == 2)
+                    .orElse(true);
+            return sharedPids && !Files.isSameFile(proc.resolve("root").resolve("tmp"), Path.of("/tmp"));
+        } catch (IOException | SecurityException e) {
+            return false;
+        }
+    }
 }
