@@ -9,14 +9,17 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Predicate;
 
 /**
  * The TCP sockets a process holds, read from {@code /proc/<pid>/fd} and {@code /proc/<pid>/net/tcp}, {@code tcp6}
  * (the process's own network namespace). Plain Java, so it works inside any JVM the agent is loaded into and from a
- * JRE. Sockets that come and go while it reads are skipped, never an error.
+ * JRE. Sockets that come and go while it reads are skipped, never an error, and one listed twice (the kernel's table
+ * is read in chunks while it changes) is kept once.
  */
 public final class ProcSockets {
     private static final String[] STATES = {"", "ESTABLISHED", "SYN_SENT", "SYN_RECV", "FIN_WAIT1", "FIN_WAIT2",
@@ -50,6 +53,8 @@ public final class ProcSockets {
     private static List<KernelSocket> read(Path proc, Map<Long, Integer> fds, Predicate<String> state)
             throws IOException {
         List<KernelSocket> out = new ArrayList<>();
+        // the kernel's table is read in chunks while sockets come and go: a socket can appear twice, kept once
+        Set<Long> seen = new HashSet<>();
         for (String table : new String[] {"tcp", "tcp6"}) {
             List<String> lines;
             try {
@@ -59,7 +64,7 @@ public final class ProcSockets {
             }
             for (int i = 1; i < lines.size(); i++) {
                 KernelSocket s = parse(lines.get(i), fds, state);
-                if (s != null) {
+                if (s != null && (s.inode() == 0 || seen.add(s.inode()))) {
                     out.add(s);
                 }
             }
