@@ -95,7 +95,7 @@ if [ "${1:-}" = alternate ]; then
         echo "$load agent$opt second: $b"
         echo "$load agent$opt first:  $a"
         echo "$b" | awk -v f="$(echo "$a" | sed 's/.*B\/A throughput \([0-9.]*\).*/\1/')" '{
-            match($0, /B\/A throughput [0-9.]+/); s = substr($0, RSTART + 16, RLENGTH - 16)
+            match($0, /B\/A throughput [0-9.]+/); s = substr($0, RSTART + 15, RLENGTH - 15)
             printf "%s agent%s / without, throughput: %.3f as the second JVM, %.3f as the first, geometric mean %.3f\n",
                 "'"$load"'", "'"$opt"'", s, 1 / f, sqrt(s / f) }'
     done

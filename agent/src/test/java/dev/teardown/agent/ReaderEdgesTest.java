@@ -28,8 +28,7 @@ class ReaderEdgesTest {
     private static final Path TMP = Path.of(System.getProperty("java.io.tmpdir"));
 
     @Test
-    void everyJvmReusesOneRuntimeJarAndLeavesNoneBehind() throws Exception {
-        Set<Path> before = rtJarsIn(TMP);
+    void everyJvmReusesOneRuntimeJarKeptInAPrivateDirectory() throws Exception {
         Path first;
         try (AppJvm a = AppJvm.start(LeakyServer.class, "-javaagent:" + Reader.jar());
                 AppJvm b = AppJvm.start(LeakyServer.class, "-javaagent:" + Reader.jar())) {
@@ -43,7 +42,9 @@ class ReaderEdgesTest {
         try (AppJvm c = AppJvm.start(LeakyServer.class, "-javaagent:" + Reader.jar())) {
             assertEquals(first, openRtJar(c.pid()), "a later JVM reuses it");
         }
-        assertEquals(before, rtJarsIn(TMP), "no runtime jar left in " + TMP);
+        // the temporary folder is shared with whatever else runs here: what is checked is where these JVMs' jar is
+        assertEquals(TMP.resolve("teardown-agent-0").getParent(), first.getParent().getParent(), first.toString());
+        assertTrue(first.getParent().getFileName().toString().matches("teardown-agent-\\d+"), first.toString());
         assertTrue(Files.isRegularFile(first), "kept for the next JVM with this version of the agent");
         try (Stream<Path> s = Files.list(first.getParent())) {
             assertEquals(List.of(), s.filter(p -> p.toString().endsWith(".tmp")).toList(), "no half-written copy");
@@ -93,15 +94,6 @@ class ReaderEdgesTest {
                     + app.pid()), err);
         } finally {
             app.close();
-        }
-    }
-
-    private static Set<Path> rtJarsIn(Path dir) throws IOException {
-        if (!Files.isDirectory(dir)) {
-            return Set.of();
-        }
-        try (Stream<Path> s = Files.list(dir)) {
-            return s.filter(p -> p.getFileName().toString().startsWith("teardown-agent-rt-")).collect(Collectors.toSet());
         }
     }
 
