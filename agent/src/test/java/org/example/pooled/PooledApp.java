@@ -14,7 +14,7 @@ import java.util.concurrent.Future;
  * Not teardown-based: a service with one shared pooled HTTP client ({@code apache4}, {@code apache5}, {@code okhttp}
  * or {@code jdk}) against its own keep-alive server (Python, a child process, idle timeout as given). Prints
  * {@code ready}, then runs commands from its standard input, each answered by {@code done}: {@code price N} makes N
- * concurrent correct calls, {@code stock N} N leaking calls one after the other, {@code close} has the server close
+ * concurrent correct calls (the server answers them together, so that each has a connection of its own), {@code stock N} N leaking calls one after the other, {@code close} has the server close
  * every connection at once (as its idle timeout would).
  */
 public final class PooledApp {
@@ -54,6 +54,11 @@ public final class PooledApp {
             }
             int n = Integer.parseInt(cmd[1]);
             if (cmd[0].equals("price")) {
+                server.getOutputStream().write(("expect " + n + "\n").getBytes(StandardCharsets.UTF_8));
+                server.getOutputStream().flush();
+                if (!"ok".equals(serverOut.readLine())) {
+                    throw new IllegalStateException("the server did not take: expect " + n);
+                }
                 List<Future<String>> calls = new ArrayList<>();
                 for (int i = 0; i < n; i++) {
                     calls.add(pool.submit(service::price));

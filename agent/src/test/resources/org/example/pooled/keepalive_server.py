@@ -1,23 +1,22 @@
 """An HTTP/1.1 keep-alive server with a short idle timeout, as the pooled clients' peer in the agent's tests.
 
-GET /price answers a few bytes after 0.2 s, /stock 64 KiB, /big 1 MiB. A connection that sends no request for IDLE seconds,
-or whose client does not take a response within IDLE seconds, is closed by the server; the line "close" on its
-standard input closes every connection at once. Prints "port N", then serves until its standard input closes (its
+GET /price answers a few bytes, /stock 64 KiB, /big 1 MiB. A connection that sends no request for IDLE seconds, or
+whose client does not take a response within IDLE seconds, is closed by the server. Lines on its standard input:
+"expect N" has the next N /price requests answered together (each then has a connection of its own), "close"
+closes every connection at once. Prints "port N", then serves until its standard input closes (its
 parent JVM exited).
 """
 import os
 import socket
 import sys
 import threading
-import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 IDLE = float(sys.argv[1]) if len(sys.argv) > 1 else 1.0
 BODIES = {"/price": b"42\n", "/stock": b"s" * 65536, "/big": b"b" * (1 << 20)}
-
-
 OPEN = set()
 OPEN_LOCK = threading.Lock()
+PRICE_BARRIER = [None]  # set by "expect N": the next N /price requests answer together
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -36,8 +35,12 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_GET(self):
         body = BODIES.get(self.path.split("?")[0])
-        if self.path == "/price":
-            time.sleep(0.2)  # concurrent calls overlap, so each takes a connection of its own
+        barrier = PRICE_BARRIER[0]
+        if self.path == "/price" and barrier is not None:
+            try:
+                barrier.wait(timeout=30)  # all N calls in flight at once: each has a connection of its own
+            except threading.BrokenBarrierError:
+                pass
         if body is None:
             self.send_error(404)
             return
@@ -60,7 +63,10 @@ def main():
     print("port %d" % server.server_address[1], flush=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     for line in sys.stdin:  # "close": close every connection now, as an idle timeout would; EOF: the parent is gone
-        if line.strip() == "close":
+        if line.startswith("expect "):
+            PRICE_BARRIER[0] = threading.Barrier(int(line.split()[1]))
+            print("ok", flush=True)
+        elif line.strip() == "close":
             with OPEN_LOCK:
                 for conn in list(OPEN):
                     try:
