@@ -27,13 +27,13 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 /**
  * Real pooled HTTP clients (Apache HttpClient 4.5 and 5, OkHttp 4, the JDK's) in a service whose {@code price()}
  * consumes its responses and whose {@code stockLevel()} drops them, against a Python keep-alive server that closes
- * idle connections after a second. Every connection is opened by {@code price()} and given back to the pool; the
+ * idle connections after two seconds. Every connection is opened by {@code price()} and given back to the pool; the
  * leaked ones were then leased by {@code stockLevel()}. {@code ss} is the independent observer of the CLOSE_WAIT and
  * FIN_WAIT1 sockets; the scenarios run in parallel (each JVM has its own server).
  */
 @Execution(ExecutionMode.CONCURRENT)
 class PooledClientsTest {
-    private static final double IDLE = 1.0;
+    private static final double IDLE = 2.0;
     private static final String PKG = "org.example.pooled.";
 
     @BeforeAll
@@ -187,7 +187,8 @@ class PooledClientsTest {
         // network, mount (a /tmp of its own) and PID namespaces, as a container has
         List<String> netns = List.of("unshare", "-n", "-m", "-p", "-f", "--mount-proc", "sh", "-c",
                 "ip link set lo up && mount -t tmpfs tmpfs /tmp && exec \"$@\"", "sh");
-        try (PooledJvm app = PooledJvm.start("okhttp", IDLE, netns)) {
+        // no idle timeout while the agent is attached from outside (seconds on a busy machine); closed on demand
+        try (PooledJvm app = PooledJvm.start("okhttp", 120, netns)) {
             // run from a copy in this /tmp, which the target does not see: the reader must give it one it can open
             String jar = Files.copy(Path.of(Reader.jar()), dir.resolve("teardown-agent.jar")).toString();
             Reader.Result attached = Reader.reportWith(jar, "--pid", String.valueOf(app.pid()), "--attach");
@@ -195,6 +196,7 @@ class PooledClientsTest {
             assertTrue(attached.out().contains("agent: attached"), attached.out());
             app.run("price 2");
             app.run("stock 1");
+            app.run("close");
             assertEquals(2, Ss.await(app.pid(), "close-wait", app.serverPort(), true, 2, 10), "ss in its namespace");
             assertEquals(0, Ss.count(0, "close-wait", app.serverPort(), true), "none of it in this namespace");
             try (Stream<Path> tmp = Files.list(Path.of("/proc", String.valueOf(app.pid()), "root", "tmp"))) {
