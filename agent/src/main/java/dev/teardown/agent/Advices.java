@@ -118,7 +118,7 @@ final class Advices {
     static final class Apache4Lease {
         @Advice.OnMethodExit(suppress = Throwable.class)
         static void exit(@Advice.Return Object connection) {
-            Recorder.leased(1, connection);
+            Recorder.leased(Recorder.APACHE4, connection);
         }
     }
 
@@ -126,7 +126,7 @@ final class Advices {
     static final class Apache4Release {
         @Advice.OnMethodEnter(suppress = Throwable.class)
         static void enter(@Advice.Argument(0) Object connection) {
-            Recorder.released(1, connection);
+            Recorder.released(Recorder.APACHE4, connection);
         }
     }
 
@@ -134,7 +134,7 @@ final class Advices {
     static final class Apache5Lease {
         @Advice.OnMethodExit(suppress = Throwable.class)
         static void exit(@Advice.This Object endpoint) {
-            Recorder.leased(2, endpoint);
+            Recorder.leased(Recorder.APACHE5, endpoint);
         }
     }
 
@@ -142,7 +142,7 @@ final class Advices {
     static final class Apache5Release {
         @Advice.OnMethodEnter(suppress = Throwable.class)
         static void enter(@Advice.Argument(0) Object endpoint) {
-            Recorder.released(2, endpoint);
+            Recorder.released(Recorder.APACHE5, endpoint);
         }
     }
 
@@ -150,7 +150,7 @@ final class Advices {
     static final class OkHttpAcquire {
         @Advice.OnMethodExit(suppress = Throwable.class)
         static void exit(@Advice.Argument(0) Object connection) {
-            Recorder.leased(3, connection);
+            Recorder.leased(Recorder.OKHTTP, connection);
         }
     }
 
@@ -158,7 +158,7 @@ final class Advices {
     static final class OkHttpRelease {
         @Advice.OnMethodEnter(suppress = Throwable.class)
         static void enter(@Advice.This Object call) {
-            Recorder.released(3, call);
+            Recorder.released(Recorder.OKHTTP, call);
         }
     }
 
@@ -166,7 +166,7 @@ final class Advices {
     static final class JdkLease {
         @Advice.OnMethodExit(suppress = Throwable.class)
         static void exit(@Advice.Return Object connection) {
-            Recorder.leased(4, connection);
+            Recorder.leased(Recorder.JDK_HTTP, connection);
         }
     }
 
@@ -174,7 +174,7 @@ final class Advices {
     static final class JdkRelease {
         @Advice.OnMethodEnter(suppress = Throwable.class)
         static void enter(@Advice.Argument(0) Object connection) {
-            Recorder.released(4, connection);
+            Recorder.released(Recorder.JDK_HTTP, connection);
         }
     }
 }

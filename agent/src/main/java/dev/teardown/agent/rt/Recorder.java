@@ -16,6 +16,12 @@ import java.util.function.Predicate;
  * nothing outside {@code java.base}. Nothing here throws into the caller: a failure is counted and dropped.
  */
 public final class Recorder {
+    /** The pools {@link #leased} knows, as its advice names them. */
+    public static final int APACHE4 = Pools.APACHE4;
+    public static final int APACHE5 = Pools.APACHE5;
+    public static final int OKHTTP = Pools.OKHTTP;
+    public static final int JDK_HTTP = Pools.JDK;
+
     private static final int KEEP = 8;
     private static final int MAX_SITES = 10_000;
 
