@@ -153,11 +153,12 @@ class PooledClientsTest {
         }
     }
 
-    @Test
-    void attachedAfterTheLeakBeganTheLaterLeaseIsNamed() throws Exception {
+    @ParameterizedTest
+    @ValueSource(strings = {"apache4", "apache5", "okhttp"})
+    void attachedAfterTheLeakBeganTheLaterLeaseIsNamed(String client) throws Exception {
         // no idle timeout while the agent is attached (which can take seconds on a busy machine): the pooled
         // connections must still be open when leased; the server closes them on demand afterwards
-        try (PooledJvm app = PooledJvm.start("apache4", 120, List.of())) {
+        try (PooledJvm app = PooledJvm.start(client, 120, List.of())) {
             app.run("price 3");
             app.run("stock 1"); // before the agent: a leak without a site
             Reader.Result attached = Reader.report("--pid", String.valueOf(app.pid()), "--attach");
@@ -173,22 +174,24 @@ class PooledClientsTest {
             assertNotNull(named, r.out());
             assertEquals("leaked", named.get("classification"));
             assertEquals(1L, Reports.count(named), r.out());
-            assertTrue(leakFrame(named).startsWith(PKG + "Apache4Service.stockLevel("), r.out());
+            assertTrue(leakFrame(named).startsWith(PKG + service(client) + ".stockLevel("), r.out());
             assertNull(named.get("site"), "opened before the agent: " + r.out());
             assertEquals(3L, report.get("total"), r.out());
             assertTrue(r.out().indexOf("price(") < 0, "price() is named nowhere: " + r.out());
         }
     }
 
-    @Test
-    void aTargetInAnotherNetworkMountAndPidNamespaceIsAttachedToAndReadFromOutside(@TempDir Path dir) throws Exception {
+    @ParameterizedTest
+    @ValueSource(strings = {"apache4", "apache5", "okhttp"})
+    void aTargetInAnotherNetworkMountAndPidNamespaceIsAttachedToAndReadFromOutside(String client, @TempDir Path dir)
+            throws Exception {
         assumeTrue(new ProcessBuilder("unshare", "-n", "true").start().waitFor() == 0,
                 "namespace test skipped: unshare -n needs root (CI runs as root)");
         // network, mount (a /tmp of its own) and PID namespaces, as a container has
         List<String> netns = List.of("unshare", "-n", "-m", "-p", "-f", "--mount-proc", "sh", "-c",
                 "ip link set lo up && mount -t tmpfs tmpfs /tmp && exec \"$@\"", "sh");
         // no idle timeout while the agent is attached from outside (seconds on a busy machine); closed on demand
-        try (PooledJvm app = PooledJvm.start("okhttp", 120, netns)) {
+        try (PooledJvm app = PooledJvm.start(client, 120, netns)) {
             // run from a copy in this /tmp, which the target does not see: the reader must give it one it can open
             String jar = Files.copy(Path.of(Reader.jar()), dir.resolve("teardown-agent.jar")).toString();
             Reader.Result attached = Reader.reportWith(jar, "--pid", String.valueOf(app.pid()), "--attach");
@@ -207,7 +210,7 @@ class PooledClientsTest {
             assertEquals(0, r.status(), r.out() + r.err());
             Map<String, Object> report = Reports.parse(r.out());
             assertEquals(1L, Reports.count(group(report, "leaked")), r.out());
-            assertTrue(leakFrame(group(report, "leaked")).startsWith(PKG + "OkHttpService.stockLevel("), r.out());
+            assertTrue(leakFrame(group(report, "leaked")).startsWith(PKG + service(client) + ".stockLevel("), r.out());
             assertEquals(1L, Reports.count(group(report, "idle")), r.out());
         }
     }
