@@ -153,6 +153,22 @@ class PooledClientsTest {
         }
     }
 
+    @Test
+    void packagesNamedAsLibraryCodeAreNotTheApplicationsFrames() throws Exception {
+        // the service's class counted as a library (as a jar of the application's own would be, without app=)
+        try (PooledJvm app = PooledJvm.start("apache4", IDLE, List.of(),
+                "-javaagent:" + Reader.jar() + "=lib=org.example.pooled.Apache4Service")) {
+            app.run("price 3");
+            app.run("stock 2");
+            assertEquals(3, Ss.await(0, "close-wait", app.serverPort(), true, 3, 10), "ss: the client's CLOSE_WAIT");
+            Reader.Result r = Reader.report("--pid", String.valueOf(app.pid()), "--json");
+            Map<String, Object> leaked = group(Reports.parse(r.out()), "leaked");
+            assertNotNull(leaked, r.out());
+            assertTrue(leakFrame(leaked).startsWith(PKG + "PooledApp.main("), r.out());
+            assertTrue(leaked.get("leakCall").toString().startsWith(PKG + "Apache4Service.stockLevel("), r.out());
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"apache4", "apache5", "okhttp"})
     void attachedAfterTheLeakBeganTheLaterLeaseIsNamed(String client) throws Exception {
