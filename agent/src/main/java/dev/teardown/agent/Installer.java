@@ -49,12 +49,13 @@ final class Installer {
         }
         Recorder.stacksPerSecond(options.stacksPerSecond());
         Recorder.libraryFrames(new ApplicationFrames(inst, options.app(), options.lib()));
-        // java.base must read the recorder's module to call it, and open java.io, java.net and sun.nio.ch to it for
-        // the descriptor numbers
+        // java.base must read the recorder's module to call it, and open java.io, java.net, sun.nio.ch and
+        // sun.security.ssl (a TLS socket layered over a plain one) to it for the descriptor numbers
         Module rt = Recorder.class.getModule();
         Module base = Object.class.getModule();
         inst.redefineModule(base, Set.of(rt), Map.of(),
-                Map.of("java.io", Set.of(rt), "java.net", Set.of(rt), "sun.nio.ch", Set.of(rt)), Set.of(), Map.of());
+                Map.of("java.io", Set.of(rt), "java.net", Set.of(rt), "sun.nio.ch", Set.of(rt),
+                        "sun.security.ssl", Set.of(rt)), Set.of(), Map.of());
         Instrumenter.install(inst, rt);
         startSweeper();
         SocketSites.register(how);

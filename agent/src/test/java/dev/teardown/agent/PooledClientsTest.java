@@ -86,6 +86,29 @@ class PooledClientsTest {
     }
 
     @ParameterizedTest
+    @ValueSource(strings = {"apache4", "apache5", "okhttp"})
+    void overTlsTheSocketBeneathIsFoundAndTheCloseNotifyIsNoLeak(String client) throws Exception {
+        assumeTrue(new ProcessBuilder("openssl", "version").start().waitFor() == 0, "needs openssl for a certificate");
+        String service = service(client);
+        try (PooledJvm app = PooledJvm.start(client, IDLE, List.of(), "-javaagent:" + Reader.jar(), "--", "https")) {
+            app.run("price 3");
+            app.run("stock 2");
+            assertEquals(3, Ss.await(0, "close-wait", app.serverPort(), true, 3, 10), "ss: the client's CLOSE_WAIT");
+            Reader.Result r = Reader.report("--pid", String.valueOf(app.pid()), "--json");
+            assertEquals(0, r.status(), r.err());
+            Map<String, Object> report = Reports.parse(r.out());
+            Map<String, Object> leaked = group(report, "leaked");
+            assertNotNull(leaked, r.out());
+            assertEquals(2L, Reports.count(leaked), r.out());
+            assertTrue(leakFrame(leaked).startsWith(PKG + service + ".stockLevel("), r.out());
+            Map<String, Object> idle = group(report, "idle");
+            assertNotNull(idle, r.out());
+            long unread = (Long) sockets(idle).get(0).get("recvQ");
+            assertTrue(unread > 1 && unread <= 65, "the server's close_notify and FIN only: " + r.out());
+        }
+    }
+
+    @ParameterizedTest
     @ValueSource(strings = {"apache4", "apache5", "okhttp", "jdk"})
     void aServiceWithCorrectCodeOnlyHasIdleConnectionsAndNoLeak(String client) throws Exception {
         try (PooledJvm app = PooledJvm.start(client, IDLE, List.of(), "-javaagent:" + Reader.jar())) {

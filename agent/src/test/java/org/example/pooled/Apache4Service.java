@@ -11,8 +11,8 @@ public final class Apache4Service implements Service {
     private final CloseableHttpClient client = HttpClients.custom().setMaxConnPerRoute(10).setMaxConnTotal(10).build();
     private final String base;
 
-    public Apache4Service(int port) {
-        this.base = "http://127.0.0.1:" + port;
+    public Apache4Service(String base) {
+        this.base = base;
     }
 
     @Override

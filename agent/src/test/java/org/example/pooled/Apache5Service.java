@@ -13,8 +13,8 @@ public final class Apache5Service implements Service {
             PoolingHttpClientConnectionManagerBuilder.create().setMaxConnPerRoute(10).setMaxConnTotal(10).build()).build();
     private final String base;
 
-    public Apache5Service(int port) {
-        this.base = "http://127.0.0.1:" + port;
+    public Apache5Service(String base) {
+        this.base = base;
     }
 
     @Override

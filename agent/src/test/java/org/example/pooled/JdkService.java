@@ -11,8 +11,8 @@ public final class JdkService implements Service {
     private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     private final String base;
 
-    public JdkService(int port) {
-        this.base = "http://127.0.0.1:" + port;
+    public JdkService(String base) {
+        this.base = base;
     }
 
     @Override

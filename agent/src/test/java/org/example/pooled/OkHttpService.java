@@ -9,8 +9,8 @@ public final class OkHttpService implements Service {
     private final OkHttpClient client = new OkHttpClient();
     private final String base;
 
-    public OkHttpService(int port) {
-        this.base = "http://127.0.0.1:" + port;
+    public OkHttpService(String base) {
+        this.base = base;
     }
 
     @Override

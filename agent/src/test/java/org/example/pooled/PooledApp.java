@@ -12,7 +12,8 @@ import java.util.concurrent.Future;
 
 /**
  * Not teardown-based: a service with one shared pooled HTTP client ({@code apache4}, {@code apache5}, {@code okhttp}
- * or {@code jdk}) against its own keep-alive server (Python, a child process, idle timeout as given). Prints
+ * or {@code jdk}) against its own keep-alive server (Python, a child process, idle timeout as given; over TLS with a
+ * third argument {@code https}, its self-signed certificate trusted through {@code javax.net.ssl.trustStore}). Prints
  * {@code ready}, then runs commands from its standard input, each answered by {@code done}: {@code price N} makes N
  * concurrent correct calls (the server answers them together, so that each has a connection of its own), {@code stock N} N leaking calls one after the other, {@code close} has the server close
  * every connection at once (as its idle timeout would).
@@ -22,19 +23,24 @@ public final class PooledApp {
 
     public static void main(String[] args) throws Exception {
         Path script = Path.of(PooledApp.class.getResource("keepalive_server.py").toURI());
-        Process server = new ProcessBuilder("python3", script.toString(), args[1])
-                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        List<String> serverCmd = new ArrayList<>(List.of("python3", script.toString(), args[1]));
+        boolean https = args.length > 2 && args[2].equals("https");
+        if (https) {
+            serverCmd.addAll(Tls.serverCertificate());
+        }
+        Process server = new ProcessBuilder(serverCmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         BufferedReader serverOut = new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8));
         String first = serverOut.readLine();
         if (first == null || !first.startsWith("port ")) {
             throw new IllegalStateException("the server did not start: " + first);
         }
         int port = Integer.parseInt(first.substring(5).trim());
+        String base = (https ? "https" : "http") + "://127.0.0.1:" + port;
         Service service = switch (args[0]) {
-            case "apache4" -> new Apache4Service(port);
-            case "apache5" -> new Apache5Service(port);
-            case "okhttp" -> new OkHttpService(port);
-            case "jdk" -> new JdkService(port);
+            case "apache4" -> new Apache4Service(base);
+            case "apache5" -> new Apache5Service(base);
+            case "okhttp" -> new OkHttpService(base);
+            case "jdk" -> new JdkService(base);
             default -> throw new IllegalArgumentException("unknown client " + args[0]);
         };
         HELD.add(server);

@@ -3,16 +3,19 @@
 GET /price answers a few bytes, /stock 64 KiB, /big 1 MiB. A connection that sends no request for IDLE seconds, or
 whose client does not take a response within IDLE seconds, is closed by the server. Lines on its standard input:
 "expect N" has the next N /price requests answered together (each then has a connection of its own), "close"
-closes every connection at once. Prints "port N", then serves until its standard input closes (its
+closes every connection at once. With a certificate and its key as further arguments it serves over TLS, and closes a
+connection with a close_notify alert before its FIN. Prints "port N", then serves until its standard input closes (its
 parent JVM exited).
 """
 import os
 import socket
+import ssl
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 IDLE = float(sys.argv[1]) if len(sys.argv) > 1 else 1.0
+CERT = sys.argv[2:4]  # certificate and key: serve over TLS
 BODIES = {"/price": b"42\n", "/stock": b"s" * 65536, "/big": b"b" * (1 << 20)}
 OPEN = set()
 OPEN_LOCK = threading.Lock()
@@ -57,9 +60,25 @@ class Handler(BaseHTTPRequestHandler):
         pass
 
 
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def shutdown_request(self, request):
+        if isinstance(request, ssl.SSLSocket):  # as a TLS server does: close_notify, then the FIN
+            try:
+                request.settimeout(0.2)
+                request.unwrap()
+            except (OSError, ValueError):
+                pass  # sent; the client's own close_notify is not waited for
+        super().shutdown_request(request)
+
+
 def main():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
+    server = Server(("127.0.0.1", 0), Handler)
+    if CERT:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(CERT[0], CERT[1])
+        server.socket = context.wrap_socket(server.socket, server_side=True)
     print("port %d" % server.server_address[1], flush=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     for line in sys.stdin:  # "close": close every connection now, as an idle timeout would; EOF: the parent is gone

@@ -32,6 +32,8 @@ public final class LeakReport {
     private static final int EXAMPLES = 5;
     /** How long unread data must stay unread before an ESTABLISHED socket is listed as a suspected leak. */
     static final long UNREAD_FOR_MILLIS = 1000;
+    /** The most a TLS close_notify alert takes in the receive queue (one record: header, alert, AEAD overhead). */
+    private static final long TLS_CLOSE_NOTIFY = 64;
 
     /** What opened a group's sockets: a site, and for Netty the listener's site and the channel's handlers. */
     private record Origin(Site site, Site listener, List<String> handlers) {}
@@ -157,13 +159,15 @@ public final class LeakReport {
 
     /**
      * {@code idle}: back in a known pool with nothing unread but the FIN (a CLOSE_WAIT socket's receive queue counts
-     * the FIN as one byte); {@code leaked}: any other CLOSE_WAIT socket, and an ESTABLISHED one whose data nobody
+     * the FIN as one byte) and, on a TLS connection, the server's close_notify; {@code leaked}: any other CLOSE_WAIT socket, and an ESTABLISHED one whose data nobody
      * reads; {@code open}: the rest of what {@code --state} asked for.
      */
     private static String classify(KernelSocket s, SocketRecord r, boolean unreadStuck) {
         if (s.state().equals("CLOSE_WAIT")) {
             boolean inPool = r != null && r.pool() != null && !r.pool().leased();
-            return inPool && s.recvQ() <= 1 ? IDLE : LEAKED;
+            // a TLS server's close_notify alert (24 to 31 bytes) comes before its FIN: no response, nothing to consume
+            long fin = inPool && r.pool().tls() ? 1 + TLS_CLOSE_NOTIFY : 1;
+            return inPool && s.recvQ() <= fin ? IDLE : LEAKED;
         }
         return unreadStuck ? LEAKED : OPEN;
     }

@@ -9,8 +9,8 @@ import java.net.Socket;
 import java.net.SocketImpl;
 
 /**
- * Reads descriptor numbers out of the JDK's objects. Needs java.io, java.net and sun.nio.ch opened to this module (the
- * agent does).
+ * Reads descriptor numbers out of the JDK's objects. Needs java.io, java.net, sun.nio.ch and sun.security.ssl opened
+ * to this module (the agent does).
  */
 final class Fds {
     private static final VarHandle FD;
@@ -51,11 +51,33 @@ final class Fds {
         try {
             SocketImpl impl = (SocketImpl) SOCKET_IMPL.get(socket);
             FileDescriptor fd = impl == null ? null : (FileDescriptor) IMPL_DESCRIPTOR.invoke(impl);
-            return fd == null ? -1 : of(fd);
+            int n = fd == null ? -1 : of(fd);
+            if (n < 0 && Tls.LAYERED.isInstance(socket)) {
+                // a TLS socket layered over a connected one (an HTTP client's https): the descriptor is beneath
+                Socket under = (Socket) Tls.SELF.get(socket);
+                return under == null || under == socket ? -1 : ofSocket(under);
+            }
+            return n;
         } catch (RuntimeException | Error e) {
             throw e;
         } catch (Throwable t) {
             throw new IllegalStateException(t);
+        }
+    }
+
+    /** The JDK's TLS sockets, looked up on first use (java.base opens sun.security.ssl to the recorder). */
+    private static final class Tls {
+        static final Class<?> LAYERED;
+        static final VarHandle SELF;
+
+        static {
+            try {
+                LAYERED = Class.forName("sun.security.ssl.BaseSSLSocketImpl");
+                SELF = MethodHandles.privateLookupIn(LAYERED, MethodHandles.lookup())
+                        .findVarHandle(LAYERED, "self", Socket.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
         }
     }
 

@@ -26,10 +26,11 @@ final class OpenSockets {
     private static final VarHandle TAGS = MethodHandles.arrayElementVarHandle(int[].class);
     private static final VarHandle USES = MethodHandles.arrayElementVarHandle(long[].class);
 
-    // a slot's use: when (ms since the epoch) << 8 | client << 4 | USE_STACK | LEASED or IN_POOL; 0: no pool seen it
+    // a slot's use: when (ms since the epoch) << 8 | client << 4 | TLS | USE_STACK | LEASED or IN_POOL; 0: no pool
     private static final int LEASED = 1;
     private static final int IN_POOL = 2;
     private static final int USE_STACK = 4;
+    private static final int TLS = 8;
 
     // a slot's word: opened (ms since the epoch) << 4 | LINKED | STACK | kind; 0 when nothing is recorded
     private static final int KIND_MASK = 3;
@@ -82,11 +83,11 @@ final class OpenSockets {
     }
 
     /**
-     * A pool ({@code client}, 1 to 15) leased descriptor {@code fd} to the code on {@code stack} (null when over the
-     * stack budget), or took it back ({@code leased} false, {@code stack} unused). Works on a socket the agent did not
+     * A pool ({@code client}, 1 to 15) leased descriptor {@code fd} (a TLS connection's when {@code tls}) to the code
+     * on {@code stack} (null when over the stack budget), or took it back ({@code leased} false, {@code stack} unused). Works on a socket the agent did not
      * see opened (attached later), which then has a record with no opening site.
      */
-    void use(int fd, int client, boolean leased, long millis, Throwable stack) {
+    void use(int fd, int client, boolean leased, boolean tls, long millis, Throwable stack) {
         int p = fd >>> PAGE_BITS;
         if (fd < 0 || p >= PAGES) {
             return; // descriptors past the pages keep no pool view
@@ -97,7 +98,7 @@ final class OpenSockets {
             page = pages.get(p);
         }
         int i = fd & (PAGE - 1);
-        long use = millis << 8 | client << 4 | (leased ? LEASED : IN_POOL);
+        long use = millis << 8 | client << 4 | (leased ? LEASED : IN_POOL) | (tls ? TLS : 0);
         if (leased) {
             page.useStacks.set(i, stack);
             use |= stack == null ? 0 : USE_STACK;
@@ -225,7 +226,7 @@ final class OpenSockets {
             VarHandle.acquireFence();
             if ((long) WORDS.getAcquire(page.words, i) == word && (long) USES.getAcquire(page.uses, i) == use) {
                 SocketRecord.Pool pool = use == 0 ? null : new SocketRecord.Pool((int) (use >>> 4 & 15),
-                        (use & LEASED) != 0, use >>> 8, useStack);
+                        (use & LEASED) != 0, (use & TLS) != 0, use >>> 8, useStack);
                 return new SocketRecord(fd, word >>> 4, word == 0 ? null : KINDS[(int) (word & KIND_MASK)],
                         stack, ch == null ? null : ch.get(), parent, pool);
             }

@@ -5,6 +5,7 @@ import java.lang.reflect.Method;
 import java.net.Socket;
 import java.nio.channels.SocketChannel;
 import java.util.concurrent.atomic.AtomicReference;
+import javax.net.ssl.SSLSocket;
 
 /**
  * Finds the descriptor behind a pooled HTTP client's connection object, by reflection on the client's own method
@@ -40,12 +41,16 @@ final class Pools {
         return client > 0 && client < NAMES.length ? NAMES[client] : NAMES[0];
     }
 
+    /** Set in what {@link #fdOf} returns for a TLS connection. */
+    static final long TLS = 1L << 32;
+
     /**
      * The descriptor of a connection object: an Apache 4.5 managed connection, an Apache 5 connection endpoint (its
      * pool entry's connection), an OkHttp {@code RealConnection} or {@code RealCall} (its connection), a JDK
-     * {@code HttpConnection} (its channel); -1 when it has none (not connected yet, or already let go).
+     * {@code HttpConnection} (its channel), with {@link #TLS} set for a TLS socket; -1 when it has none (not connected
+     * yet, or already let go).
      */
-    static int fdOf(Object connection) throws ReflectiveOperationException {
+    static long fdOf(Object connection) throws ReflectiveOperationException {
         if (connection == null) {
             return -1;
         }
@@ -55,7 +60,11 @@ final class Pools {
             if (s instanceof SocketChannel ch) {
                 return ch.isOpen() ? Fds.ofChannel(ch) : -1;
             }
-            return s == null || ((Socket) s).isClosed() ? -1 : Fds.ofSocket((Socket) s);
+            if (s == null || ((Socket) s).isClosed()) {
+                return -1;
+            }
+            int fd = Fds.ofSocket((Socket) s);
+            return fd < 0 || !(s instanceof SSLSocket) ? fd : fd | TLS;
         }
         Object inner = field(connection, "poolEntryRef"); // Apache 5's InternalConnectionEndpoint
         if (inner instanceof AtomicReference<?> ref) {

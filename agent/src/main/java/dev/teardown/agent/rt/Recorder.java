@@ -186,10 +186,11 @@ public final class Recorder {
             return;
         }
         try {
-            int fd = Pools.fdOf(connection);
-            if (fd >= 0) {
+            long found = Pools.fdOf(connection);
+            if (found >= 0) {
                 long now = System.currentTimeMillis();
-                OPEN.use(fd, client, leased, now, leased && takeStack(now) ? new Throwable() : null);
+                OPEN.use((int) found, client, leased, (found & Pools.TLS) != 0, now,
+                        leased && takeStack(now) ? new Throwable() : null);
             }
         } catch (Throwable t) {
             FAILURES.incrementAndGet();

@@ -13,9 +13,10 @@ public final class SocketRecord {
      *
      * @param client which client's pool ({@link Recorder#clientName})
      * @param leased true from a lease until the pool takes the socket back
+     * @param tls true for a TLS connection
      * @param millis when the pool last lent it or took it back, ms since the epoch
      */
-    public record Pool(int client, boolean leased, long millis, Object stack) {
+    public record Pool(int client, boolean leased, boolean tls, long millis, Object stack) {
         /** The pool's name, as a report prints it. */
         public String clientName() {
             return Recorder.clientName(client);

@@ -32,16 +32,22 @@ public final class PooledJvm implements AutoCloseable {
     }
 
     /**
-     * Starts the app for {@code client} with the server's idle timeout {@code idleSeconds}, the given JVM options, and
-     * {@code prefix} before {@code java} (a command that runs it in a network namespace of its own, or nothing).
+     * Starts the app for {@code client} with the server's idle timeout {@code idleSeconds}, the given JVM options
+     * (after a {@code "--"} among them: the app's further arguments), and {@code prefix} before {@code java} (a command
+     * that runs it in a network namespace of its own, or nothing).
      */
     public static PooledJvm start(String client, double idleSeconds, List<String> prefix, String... jvmOptions)
             throws IOException {
         List<String> cmd = new ArrayList<>(prefix);
         cmd.add(AppJvm.java());
-        cmd.addAll(List.of(jvmOptions));
+        List<String> options = List.of(jvmOptions);
+        int appArgs = options.indexOf("--"); // JVM options, then "--" and more arguments for the app (https)
+        cmd.addAll(appArgs < 0 ? options : options.subList(0, appArgs));
         cmd.addAll(List.of("-cp", AppJvm.appClassPath(), "org.example.pooled.PooledApp", client,
                 String.valueOf(idleSeconds)));
+        if (appArgs >= 0) {
+            cmd.addAll(options.subList(appArgs + 1, options.size()));
+        }
         Path err = Files.createTempFile("teardown-agent-pooled-", ".err");
         Process p = new ProcessBuilder(cmd).redirectError(err.toFile()).start();
         BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
