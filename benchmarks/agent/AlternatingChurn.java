@@ -5,6 +5,7 @@ import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -21,23 +22,33 @@ import java.util.List;
  * runs on CPU 0 and its listener on CPU 1 (when there are two): left to the scheduler, whether the two share a CPU
  * moves a process's throughput by up to 20 % for its whole life.
  *
- * <p>{@code java AlternatingChurn.java NATIVE_BIN PAIRS WINDOW_MS -- JVM_OPTIONS_A -- JVM_OPTIONS_B} (run by
+ * <p>With {@code --echo R} the loop is an echo workload instead: per connection R round trips of 64 bytes through
+ * the listener's echo, and the rate counts round trips (many reads and writes per connection).
+ *
+ * <p>{@code java AlternatingChurn.java NATIVE_BIN PAIRS WINDOW_MS [--echo R] -- JVM_OPTIONS_A -- JVM_OPTIONS_B} (run by
  * {@code agent-churn.sh alternate}; needs root for {@code unshare -n}). A child is this file run as
- * {@code java AlternatingChurn.java --child PORT WINDOW_MS}.
+ * {@code java AlternatingChurn.java --child PORT WINDOW_MS ECHOES}.
  */
 public final class AlternatingChurn {
     private static final String SELF = "benchmarks/agent/AlternatingChurn.java"; // the script runs from the repository
 
     public static void main(String[] args) throws Exception {
         if (args[0].equals("--child")) {
-            child(Integer.parseInt(args[1]), Long.parseLong(args[2]));
+            child(Integer.parseInt(args[1]), Long.parseLong(args[2]), args.length > 3 ? Integer.parseInt(args[3]) : 0);
             return;
         }
         String bin = args[0];
         int pairs = Integer.parseInt(args[1]);
         long windowMs = Long.parseLong(args[2]);
+        int first = 3;
+        int echoes = 0;
+        if (args[3].equals("--echo")) {
+            echoes = Integer.parseInt(args[4]);
+            first = 5;
+        }
+        String unit = echoes > 0 ? "round trips/s" : "conn/s";
         List<List<String>> options = new ArrayList<>();
-        for (int i = 3; i < args.length; i++) {
+        for (int i = first; i < args.length; i++) {
             if (args[i].equals("--")) {
                 options.add(new ArrayList<>());
             } else {
@@ -47,8 +58,8 @@ public final class AlternatingChurn {
         if (options.size() != 2) {
             throw new IllegalArgumentException("expected: BIN PAIRS WINDOW_MS -- OPTIONS_A -- OPTIONS_B");
         }
-        Child a = new Child(bin, options.get(0), windowMs);
-        Child b = new Child(bin, options.get(1), windowMs);
+        Child a = new Child(bin, options.get(0), windowMs, echoes);
+        Child b = new Child(bin, options.get(1), windowMs, echoes);
         try {
             a.await("ready");
             b.await("ready");
@@ -71,12 +82,13 @@ public final class AlternatingChurn {
                 rateB[p] = wb[0] * 1e9 / wb[2];
                 rate[p] = rateB[p] / rateA[p];
                 cpu[p] = ((double) wa[1] / wa[0]) / ((double) wb[1] / wb[0]);
-                System.out.printf("pair %3d  A %6.0f conn/s %6.0f ns cpu  B %6.0f conn/s %6.0f ns cpu  B/A %.3f  cpu A/B %.3f%n",
-                        p + 1, rateA[p], (double) wa[1] / wa[0], rateB[p], (double) wb[1] / wb[0], rate[p], cpu[p]);
+                System.out.printf("pair %3d  A %6.0f %s %6.0f ns cpu  B %6.0f %s %6.0f ns cpu  B/A %.3f  cpu A/B %.3f%n",
+                        p + 1, rateA[p], unit, (double) wa[1] / wa[0], rateB[p], unit, (double) wb[1] / wb[0], rate[p],
+                        cpu[p]);
             }
-            System.out.printf("median over %d pairs of %d ms windows: A %.0f conn/s, B %.0f conn/s; B/A throughput %.3f "
-                    + "(quartiles %.3f-%.3f); by CPU per connection %.3f (quartiles %.3f-%.3f)%n", pairs, windowMs,
-                    median(rateA), median(rateB), median(rate), quantile(rate, 0.25), quantile(rate, 0.75),
+            System.out.printf("median over %d pairs of %d ms windows: A %.0f %s, B %.0f %s; B/A throughput %.3f "
+                    + "(quartiles %.3f-%.3f); by CPU per operation %.3f (quartiles %.3f-%.3f)%n", pairs, windowMs,
+                    median(rateA), unit, median(rateB), unit, median(rate), quantile(rate, 0.25), quantile(rate, 0.75),
                     median(cpu), quantile(cpu, 0.25), quantile(cpu, 0.75));
         } finally {
             a.stop();
@@ -103,7 +115,7 @@ public final class AlternatingChurn {
         private final BufferedReader out;
         private final PrintStream in;
 
-        Child(String bin, List<String> jvmOptions, long windowMs) throws IOException {
+        Child(String bin, List<String> jvmOptions, long windowMs, int echoes) throws IOException {
             String java = ProcessHandle.current().info().command().orElse("java");
             String script = "set -e; ip link set lo up; sysctl -qw net.ipv4.ip_local_port_range='1024 65535' "
                     + "net.ipv4.tcp_tw_reuse=1 net.ipv4.tcp_tw_reuse_delay=1000 net.ipv4.tcp_timestamps=1; "
@@ -112,7 +124,7 @@ public final class AlternatingChurn {
                     + "trap 'kill $l; rm -f \"$f\"' EXIT; "
                     + "until grep -q '[0-9]' \"$f\"; do sleep 0.05; done; "
                     + "port=$(grep -o '[0-9]\\+' \"$f\" | tail -1); rm -f \"$f\"; shift; "
-                    + "$pin0 \"$@\" --child \"$port\" " + windowMs;
+                    + "$pin0 \"$@\" --child \"$port\" " + windowMs + " " + echoes;
             List<String> cmd = new ArrayList<>(List.of("unshare", "-n", "bash", "-c", script, "child", bin, java));
             cmd.addAll(jvmOptions);
             cmd.add(SELF);
@@ -149,11 +161,17 @@ public final class AlternatingChurn {
         }
     }
 
-    private static void child(int port, long windowMs) throws Exception {
+    /**
+     * The loop: {@code SocketChannel.open} then {@code close}, counting connections; or with {@code echoes} > 0, per
+     * connection that many round trips of 64 bytes through the listener's echo (a write, a read of the 64 bytes
+     * back), counting round trips.
+     */
+    private static void child(int port, long windowMs, int echoes) throws Exception {
         InetSocketAddress to = new InetSocketAddress("127.0.0.1", port);
         ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        ByteBuffer buf = ByteBuffer.allocateDirect(64);
         for (long end = System.nanoTime() + 5_000_000_000L; System.nanoTime() < end; ) {
-            SocketChannel.open(to).close();
+            cycle(to, echoes, buf);
         }
         System.out.println("ready");
         BufferedReader commands = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
@@ -164,10 +182,28 @@ public final class AlternatingChurn {
             long end = t0 + windowMs * 1_000_000L;
             long now;
             do {
-                SocketChannel.open(to).close();
-                n++;
+                n += cycle(to, echoes, buf);
             } while ((now = System.nanoTime()) < end);
             System.out.println(n + " " + (threads.getCurrentThreadCpuTime() - c0) + " " + (now - t0));
         }
+    }
+
+    /** One connection: opened, {@code echoes} round trips, closed. Returns the operations done (1, or echoes). */
+    private static int cycle(InetSocketAddress to, int echoes, ByteBuffer buf) throws IOException {
+        try (SocketChannel ch = SocketChannel.open(to)) {
+            for (int i = 0; i < echoes; i++) {
+                buf.clear();
+                while (buf.hasRemaining()) {
+                    ch.write(buf);
+                }
+                buf.clear();
+                while (buf.hasRemaining()) {
+                    if (ch.read(buf) < 0) {
+                        throw new IOException("the listener closed mid-echo");
+                    }
+                }
+            }
+        }
+        return Math.max(1, echoes);
     }
 }

@@ -8,7 +8,8 @@
 # connecting thread's CPU time per connection, all and user-mode only (ChurnCpu.java), which a busy machine disturbs
 # far less than throughput. `alternate` instead of ROUNDS: AlternatingChurn.java, two warmed JVMs (without and with
 # the agent) taking turns window by window, so that the machine's drift cancels within each pair; it runs the agent
-# as the second JVM and then as the first (a position bias cancels too), for the default budget and for stacks=all.
+# as the second JVM and then as the first (a position bias cancels too), for the default budget and for stacks=all,
+# then an echo workload (100 round trips of 64 bytes per connection) with the default budget.
 # `cpu` and `alternate` pin the connecting JVM to CPU 0 and its listener to CPU 1 (when there are two CPUs): where the scheduler happens to
 # place the two decides throughput by up to 20 % from one process to the next, which is what made unpinned forks
 # disagree (JMH forks are not pinned: its listener is a child of the benchmark JVM; TEARDOWN_AGENT_JMH_CPUS=0 runs
@@ -22,7 +23,8 @@ cd "$(dirname "$0")/../.."
 jar=$PWD/benchmarks/target/benchmarks.jar
 agent=${TEARDOWN_AGENT_JAR:-$PWD/agent/target/teardown-agent.jar}
 bin=$PWD/native/target/bin
-for f in "$jar" "$agent" "$bin/accept-close-listener"; do
+needs=("$agent" "$bin/accept-close-listener"); [ "${1:-}" = alternate ] || needs+=("$jar")   # alternate needs no JMH
+for f in "${needs[@]}"; do
     [ -e "$f" ] || { echo "agent-churn: $f is missing; run: mvn -B -q -DskipTests package -pl benchmarks,agent -am" >&2; exit 2; }
 done
 tmp=$(mktemp -d)
@@ -82,16 +84,22 @@ fi
 
 if [ "${1:-}" = alternate ]; then
     pairs=${2:-40}
-    for opt in "" "=stacks=all"; do
-        b=$(java benchmarks/agent/AlternatingChurn.java "$bin" "$pairs" 250 -- -- "-javaagent:$agent$opt" | tail -1)
-        a=$(java benchmarks/agent/AlternatingChurn.java "$bin" "$pairs" 250 -- "-javaagent:$agent$opt" -- | tail -1)
-        echo "agent$opt second: $b"
-        echo "agent$opt first:  $a"
+    # churn with the default budget and with stacks=all, then the echo workload (100 round trips of 64 bytes per
+    # connection: many reads and writes per socket) with the default budget
+    for run in "churn|" "churn|=stacks=all" "echo|"; do
+        load=${run%%|*}; opt=${run#*|}
+        mode=(); [ "$load" = echo ] && mode=(--echo 100)
+        echo "load: $(cut -d' ' -f1-3 /proc/loadavg) ($load, agent$opt)"
+        b=$(java benchmarks/agent/AlternatingChurn.java "$bin" "$pairs" 250 "${mode[@]}" -- -- "-javaagent:$agent$opt" | tail -1)
+        a=$(java benchmarks/agent/AlternatingChurn.java "$bin" "$pairs" 250 "${mode[@]}" -- "-javaagent:$agent$opt" -- | tail -1)
+        echo "$load agent$opt second: $b"
+        echo "$load agent$opt first:  $a"
         echo "$b" | awk -v f="$(echo "$a" | sed 's/.*B\/A throughput \([0-9.]*\).*/\1/')" '{
-            match($0, /B\/A throughput [0-9.]+/); s = substr($0, RSTART + 16, RLENGTH - 16)
-            printf "agent%s / without, throughput: %.3f as the second JVM, %.3f as the first, geometric mean %.3f\n",
-                "'"$opt"'", s, 1 / f, sqrt(s / f) }'
+            match($0, /B\/A throughput [0-9.]+/); s = substr($0, RSTART + 15, RLENGTH - 15)
+            printf "%s agent%s / without, throughput: %.3f as the second JVM, %.3f as the first, geometric mean %.3f\n",
+                "'"$load"'", "'"$opt"'", s, 1 / f, sqrt(s / f) }'
     done
+    echo "load: $(cut -d' ' -f1-3 /proc/loadavg) (end)"
     exit 0
 fi
 

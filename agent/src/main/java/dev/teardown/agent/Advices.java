@@ -113,4 +113,68 @@ final class Advices {
             Recorder.nettyChannel(self, socket, args);
         }
     }
+
+    /** Apache HttpClient 4.5's {@code PoolingHttpClientConnectionManager.leaseConnection}: the pool lent a connection. */
+    static final class Apache4Lease {
+        @Advice.OnMethodExit(suppress = Throwable.class)
+        static void exit(@Advice.Return Object connection) {
+            Recorder.leased(Recorder.APACHE4, connection);
+        }
+    }
+
+    /** Apache HttpClient 4.5's {@code releaseConnection}: the connection goes back to the pool (or is closed). */
+    static final class Apache4Release {
+        @Advice.OnMethodEnter(suppress = Throwable.class)
+        static void enter(@Advice.Argument(0) Object connection) {
+            Recorder.released(Recorder.APACHE4, connection);
+        }
+    }
+
+    /** Apache HttpClient 5's {@code InternalConnectionEndpoint} constructor: its pool lent an entry. */
+    static final class Apache5Lease {
+        @Advice.OnMethodExit(suppress = Throwable.class)
+        static void exit(@Advice.This Object endpoint) {
+            Recorder.leased(Recorder.APACHE5, endpoint);
+        }
+    }
+
+    /** Apache HttpClient 5's {@code PoolingHttpClientConnectionManager.release}. */
+    static final class Apache5Release {
+        @Advice.OnMethodEnter(suppress = Throwable.class)
+        static void enter(@Advice.Argument(0) Object endpoint) {
+            Recorder.released(Recorder.APACHE5, endpoint);
+        }
+    }
+
+    /** OkHttp's {@code RealCall.acquireConnectionNoEvents}: a call took a connection (new or pooled). */
+    static final class OkHttpAcquire {
+        @Advice.OnMethodExit(suppress = Throwable.class)
+        static void exit(@Advice.Argument(0) Object connection) {
+            Recorder.leased(Recorder.OKHTTP, connection);
+        }
+    }
+
+    /** OkHttp's {@code RealCall.releaseConnectionNoEvents}: the call gives its connection back. */
+    static final class OkHttpRelease {
+        @Advice.OnMethodEnter(suppress = Throwable.class)
+        static void enter(@Advice.This Object call) {
+            Recorder.released(Recorder.OKHTTP, call);
+        }
+    }
+
+    /** The JDK client's {@code ConnectionPool.getConnection}: a pooled connection, when it returns one, is lent out. */
+    static final class JdkLease {
+        @Advice.OnMethodExit(suppress = Throwable.class)
+        static void exit(@Advice.Return Object connection) {
+            Recorder.leased(Recorder.JDK_HTTP, connection);
+        }
+    }
+
+    /** The JDK client's {@code ConnectionPool.returnToPool}. */
+    static final class JdkRelease {
+        @Advice.OnMethodEnter(suppress = Throwable.class)
+        static void enter(@Advice.Argument(0) Object connection) {
+            Recorder.released(Recorder.JDK_HTTP, connection);
+        }
+    }
 }

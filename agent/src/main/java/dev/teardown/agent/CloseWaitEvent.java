@@ -76,8 +76,9 @@ final class CloseWaitEvent extends Event {
                 e.local = s.local();
                 e.remote = s.remote();
                 e.unread = s.recvQ();
-                e.age = r == null ? 0 : now - r.openedMillis();
-                e.site = r == null ? "" : String.join("\n", r.site().frames().stream().map(String::valueOf).toList());
+                e.age = r == null || !r.seenOpened() ? 0 : now - r.openedMillis();
+                e.site = r == null || r.site() == null ? ""
+                        : String.join("\n", r.site().frames().stream().map(String::valueOf).toList());
                 e.commit();
             }
         } catch (Exception e) {

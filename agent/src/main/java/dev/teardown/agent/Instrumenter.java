@@ -29,34 +29,50 @@ import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 
 /**
  * Inlines the advice into the JDK's socket classes and, found by name when the application has them, Netty's (its
- * native epoll transport, and its NIO transport's channels over the JDK's); classes
+ * native epoll transport, and its NIO transport's channels over the JDK's) and the connection pools of Apache
+ * HttpClient 4.5 and 5 (classic), OkHttp 4 and the JDK's {@code java.net.http} client (their lease and release); classes
  * loaded already are retransformed. Only method bodies change (no new fields or methods), as retransformation
  * requires. A class that cannot be instrumented is skipped and counted, and keeps its original code.
  */
 final class Instrumenter implements ClassFileTransformer {
-    private static final Map<String, AsmVisitorWrapper> ADVICE = Map.of(
+    private static final Map<String, AsmVisitorWrapper> ADVICE = Map.ofEntries(Map.entry(
             "sun/nio/ch/NioSocketImpl", new AsmVisitorWrapper.Compound(
                     Advice.to(Advices.NioCreate.class).on(named("create").and(takesArguments(1))),
                     Advice.to(Advices.NioAccept.class).on(named("accept").and(takesArguments(1))),
                     Advice.to(Advices.NioClose.class).on(named("close").and(takesArguments(0))),
                     Advice.to(Advices.NioCloser.class).on(nameStartsWith("lambda$closerFor$")
-                            .and(takesArguments(FileDescriptor.class)))),
+                            .and(takesArguments(FileDescriptor.class))))), Map.entry(
             "sun/nio/ch/SocketChannelImpl", new AsmVisitorWrapper.Compound(
                     Advice.to(Advices.ChannelOpen.class).on(isConstructor().and(takesArguments(2))),
                     Advice.to(Advices.ChannelAccept.class).on(isConstructor().and(takesArguments(4))
                             .and(takesArgument(2, FileDescriptor.class))),
-                    Advice.to(Advices.ChannelClose.class).on(named("implCloseSelectableChannel").and(takesArguments(0)))),
-            "sun/nio/ch/ServerSocketChannelImpl", new AsmVisitorWrapper.Compound(
+                    Advice.to(Advices.ChannelClose.class).on(named("implCloseSelectableChannel").and(takesArguments(0))))),
+            Map.entry("sun/nio/ch/ServerSocketChannelImpl", new AsmVisitorWrapper.Compound(
                     Advice.to(Advices.ListenerOpen.class).on(isConstructor().and(takesArguments(2))),
-                    Advice.to(Advices.ChannelClose.class).on(named("implCloseSelectableChannel").and(takesArguments(0)))),
-            "io/netty/channel/unix/Socket",
-                    Advice.to(Advices.NettySocket.class).on(isConstructor().and(takesArguments(int.class))),
-            "io/netty/channel/unix/FileDescriptor",
-                    Advice.to(Advices.NettyClose.class).on(named("close").and(takesArguments(0))),
-            "io/netty/channel/epoll/AbstractEpollChannel",
-                    Advice.to(Advices.NettyChannel.class).on(isConstructor()),
-            "io/netty/channel/nio/AbstractNioChannel",
-                    Advice.to(Advices.NettyNioChannel.class).on(isConstructor()));
+                    Advice.to(Advices.ChannelClose.class).on(named("implCloseSelectableChannel").and(takesArguments(0))))),
+            Map.entry("io/netty/channel/unix/Socket",
+                    Advice.to(Advices.NettySocket.class).on(isConstructor().and(takesArguments(int.class)))),
+            Map.entry("io/netty/channel/unix/FileDescriptor",
+                    Advice.to(Advices.NettyClose.class).on(named("close").and(takesArguments(0)))),
+            Map.entry("io/netty/channel/epoll/AbstractEpollChannel",
+                    Advice.to(Advices.NettyChannel.class).on(isConstructor())),
+            Map.entry("io/netty/channel/nio/AbstractNioChannel",
+                    Advice.to(Advices.NettyNioChannel.class).on(isConstructor())),
+            // pooled HTTP clients: where a connection is lent to application code and where it is given back
+            Map.entry("org/apache/http/impl/conn/PoolingHttpClientConnectionManager", new AsmVisitorWrapper.Compound(
+                    Advice.to(Advices.Apache4Lease.class).on(named("leaseConnection")),
+                    Advice.to(Advices.Apache4Release.class).on(named("releaseConnection").and(takesArguments(4))))),
+            Map.entry("org/apache/hc/client5/http/impl/io/PoolingHttpClientConnectionManager$InternalConnectionEndpoint",
+                    Advice.to(Advices.Apache5Lease.class).on(isConstructor())),
+            Map.entry("org/apache/hc/client5/http/impl/io/PoolingHttpClientConnectionManager",
+                    Advice.to(Advices.Apache5Release.class).on(named("release").and(takesArguments(3)))),
+            Map.entry("jdk/internal/net/http/ConnectionPool", new AsmVisitorWrapper.Compound(
+                    Advice.to(Advices.JdkLease.class).on(named("getConnection").and(takesArguments(3))),
+                    Advice.to(Advices.JdkRelease.class).on(named("returnToPool")))),
+            Map.entry("okhttp3/internal/connection/RealCall", new AsmVisitorWrapper.Compound(
+                    Advice.to(Advices.OkHttpAcquire.class).on(named("acquireConnectionNoEvents").and(takesArguments(1))),
+                    Advice.to(Advices.OkHttpRelease.class).on(nameStartsWith("releaseConnectionNoEvents")
+                            .and(takesArguments(0))))));
 
     private static final Set<String> INSTRUMENTED = new ConcurrentSkipListSet<>();
     private static final Map<String, String> SKIPPED = new ConcurrentSkipListMap<>();
@@ -109,7 +125,10 @@ final class Instrumenter implements ClassFileTransformer {
         String dotted = name.replace('/', '.');
         try {
             if (module != null && module.isNamed() && !module.canRead(recorder)) {
-                inst.redefineModule(module, Set.of(recorder), Map.of(), Map.of(), Set.of(), Map.of());
+                // the JDK client's connections are read by reflection: its internal package opens to the recorder
+                Map<String, Set<Module>> opens = name.startsWith("jdk/internal/net/http/")
+                        ? Map.of("jdk.internal.net.http", Set.of(recorder)) : Map.of();
+                inst.redefineModule(module, Set.of(recorder), Map.of(), opens, Set.of(), Map.of());
             }
             ClassFileLocator locator = new ClassFileLocator.Compound(ClassFileLocator.Simple.of(dotted, bytes),
                     loader == null ? ClassFileLocator.ForClassLoader.ofBootLoader() : ClassFileLocator.ForClassLoader.of(loader));

@@ -17,9 +17,11 @@ public final class TeardownAgent {
     private TeardownAgent() {}
 
     /**
-     * Loaded with {@code -javaagent:teardown-agent.jar[=stacks=N|all]} before {@code main}: {@code stacks} is the
-     * budget of stacks taken per second (default 1000; beyond it a socket is recorded without its stack), {@code all}
-     * takes every socket's.
+     * Loaded with {@code -javaagent:teardown-agent.jar[=stacks=N|all][,app=PREFIX:...][,lib=PREFIX:...]} before
+     * {@code main}: {@code stacks} is the budget of stacks taken per second, for openings and pool leases together
+     * (default 1000; beyond it a socket is recorded without its stack), {@code all} takes every one; {@code app} and
+     * {@code lib} name packages that count as the application's or as library code where the jar they come from
+     * would say otherwise.
      */
     public static void premain(String args, Instrumentation inst) {
         start("premain", args, inst);
@@ -32,7 +34,7 @@ public final class TeardownAgent {
 
     private static void start(String how, String args, Instrumentation inst) {
         try {
-            Installer.install(how, Installer.stacksPerSecond(args), inst);
+            Installer.install(how, Installer.Options.parse(args), inst);
         } catch (Throwable t) {
             System.err.println("teardown-agent: not started (" + t + "); the application runs on without it");
         }

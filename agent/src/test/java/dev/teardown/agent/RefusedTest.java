@@ -44,6 +44,11 @@ class RefusedTest {
         Reader.Result bad = Reader.report("--pid", "1", "--state", "closed-wait");
         assertEquals(2, bad.status());
         assertTrue(bad.err().contains("not a TCP state: closed-wait") && bad.err().contains("usage:"), bad.err());
+
+        Reader.Result app = Reader.report("--pid", "1", "--app", "com.acme.");
+        assertEquals(2, app.status());
+        assertTrue(app.err().contains("--app and --lib take package prefixes") && app.err().contains("with --attach"),
+                app.err());
     }
 
     private static void assertOneLine(Reader.Result r, String why, String instead) {

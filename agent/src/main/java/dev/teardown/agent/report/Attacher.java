@@ -41,7 +41,7 @@ public final class Attacher {
                 if (!load) {
                     return null;
                 }
-                loadAgent(vm, pid, agentJar, agentOptions);
+                loadAgent(vm, pid, Namespaces.visibleTo(pid, agentJar), agentOptions);
                 if (vm.getSystemProperties().getProperty(LOADED) == null) {
                     throw new AttachRefused("the agent did not start in pid " + pid + " (its standard error says why); "
                             + Target.INSTEAD);
@@ -71,6 +71,12 @@ public final class Attacher {
             if (m.contains("does not support the attach mechanism")) {
                 throw new AttachRefused("pid " + pid + " refuses attach (started with -XX:+DisableAttachMechanism): "
                         + Target.INSTEAD);
+            }
+            if ((m.contains("respond") || m.contains("socket file")) && Namespaces.privateTmpSharedPids(pid)) {
+                throw new AttachRefused("pid " + pid + " did not answer: it has a /tmp of its own (another mount"
+                        + " namespace) but shares this PID namespace, and this JDK's Attach API then looks for it in"
+                        + " this /tmp; run the reader in its mount namespace (nsenter -t " + pid + " -m -n java -jar"
+                        + " teardown-agent.jar report --pid " + pid + "), or " + Target.INSTEAD);
             }
             if (m.contains("respond") || m.contains("socket file")) {
                 throw new AttachRefused("pid " + pid + " did not answer the attach request (-XX:+DisableAttachMechanism,"

@@ -4,6 +4,8 @@ import java.io.PrintStream;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -12,11 +14,14 @@ import java.util.Set;
  * wrong option or a JVM that cannot be attached to.
  */
 public final class Main {
-    static final String USAGE = "usage: java -jar teardown-agent.jar report --pid N [--attach [--stacks N|all]] [--json]"
+    static final String USAGE = "usage: java -jar teardown-agent.jar report --pid N [--attach [--stacks N|all]"
+            + " [--app PREFIX:...] [--lib PREFIX:...]] [--json]"
             + " [--state close-wait|all|STATE[,STATE...]]\n"
             + "  --pid N     the JVM to report on (the agent must be loaded in it, or --attach)\n"
             + "  --attach    load the agent into it first (it records sockets opened from then on)\n"
             + "  --stacks N  with --attach: take at most N stacks per second (default 1000), or all\n"
+            + "  --app P:Q   with --attach: packages that are the application's whatever jar they come from\n"
+            + "  --lib P:Q   with --attach: packages that are library code (a library shipped as classes)\n"
             + "  --json      one JSON document instead of text\n"
             + "  --state S   the TCP states to list: close-wait (default), all, or e.g. established,close-wait\n"
             + "  or start the JVM with -javaagent:teardown-agent.jar to record every socket from the start";
@@ -37,6 +42,8 @@ public final class Main {
         boolean attach = false;
         boolean json = false;
         String stacks = null;
+        String app = null;
+        String lib = null;
         String states = "close-wait";
         try {
             for (; i < args.length; i++) {
@@ -46,6 +53,8 @@ public final class Main {
                     case "--json" -> json = true;
                     case "--state" -> states = value(args, ++i);
                     case "--stacks" -> stacks = value(args, ++i);
+                    case "--app" -> app = value(args, ++i);
+                    case "--lib" -> lib = value(args, ++i);
                     case "-h", "--help" -> {
                         out.println(USAGE);
                         return 0;
@@ -60,17 +69,38 @@ public final class Main {
             if (stacks != null && !(attach && (stacks.equals("all") || stacks.matches("[0-9]{1,9}")))) {
                 throw new IllegalArgumentException("--stacks takes a number or all, with --attach");
             }
+            for (String prefixes : new String[] {app, lib}) {
+                if (prefixes != null && !(attach && prefixes.matches("[\\p{L}_$][\\p{L}\\p{N}_$.]*(:[\\p{L}_$][\\p{L}\\p{N}_$.]*)*"))) {
+                    throw new IllegalArgumentException("--app and --lib take package prefixes separated by colons"
+                            + " (com.acme.:org.acme.), with --attach");
+                }
+            }
         } catch (IllegalArgumentException e) {
             err.println("teardown: " + e.getMessage());
             err.println(USAGE);
             return 2;
         }
-        return report(pid, attach, stacks == null ? null : "stacks=" + stacks, json, states, out, err);
+        List<String> options = new ArrayList<>();
+        if (stacks != null) {
+            options.add("stacks=" + stacks);
+        }
+        if (app != null) {
+            options.add("app=" + app);
+        }
+        if (lib != null) {
+            options.add("lib=" + lib);
+        }
+        return report(pid, attach, options.isEmpty() ? null : String.join(",", options), json, states, out, err, args);
     }
 
     private static int report(long pid, boolean attach, String agentOptions, boolean json, String states,
-            PrintStream out, PrintStream err) {
+            PrintStream out, PrintStream err, String[] args) {
+        boolean existed = !gone(pid);
         try {
+            Namespaces.Foreign foreign = Namespaces.network(pid);
+            if (foreign != null) {
+                return Namespaces.runInside(foreign, pid, agentJar(), args, out, err);
+            }
             String report = Attacher.report(pid, attach, agentJar(), agentOptions, states, json);
             if (report == null) {
                 Set<String> wanted = LeakReport.states(states);
@@ -86,12 +116,17 @@ public final class Main {
             }
             return 0;
         } catch (AttachRefused e) {
-            err.println("teardown: " + e.getMessage());
+            err.println("teardown: " + (existed && gone(pid) ? "pid " + pid + " exited during the report"
+                    : e.getMessage()));
             return 2;
         } catch (Exception e) {
-            err.println("teardown: pid " + pid + ": " + e);
+            err.println("teardown: pid " + pid + ": " + (existed && gone(pid) ? "exited during the report" : e));
             return 2;
         }
+    }
+
+    private static boolean gone(long pid) {
+        return !Files.isDirectory(Path.of("/proc", String.valueOf(pid)));
     }
 
     private static String value(String[] args, int i) {

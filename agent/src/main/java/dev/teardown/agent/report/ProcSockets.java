@@ -9,14 +9,17 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Predicate;
 
 /**
  * The TCP sockets a process holds, read from {@code /proc/<pid>/fd} and {@code /proc/<pid>/net/tcp}, {@code tcp6}
  * (the process's own network namespace). Plain Java, so it works inside any JVM the agent is loaded into and from a
- * JRE. Sockets that come and go while it reads are skipped, never an error.
+ * JRE. Sockets that come and go while it reads are skipped, never an error, and one listed twice (the kernel's table
+ * is read in chunks while it changes) is kept once.
  */
 public final class ProcSockets {
     private static final String[] STATES = {"", "ESTABLISHED", "SYN_SENT", "SYN_RECV", "FIN_WAIT1", "FIN_WAIT2",
@@ -36,8 +39,22 @@ public final class ProcSockets {
      */
     public static List<KernelSocket> of(String pid, Predicate<String> state) throws IOException {
         Path proc = Path.of("/proc", pid);
-        Map<Long, Integer> fds = socketInodes(proc.resolve("fd"));
+        return read(proc, socketInodes(proc.resolve("fd")), state);
+    }
+
+    /**
+     * Every TCP socket of the process's network namespace, whoever holds it (descriptor -1): where a report finds a
+     * socket's peer and the listeners.
+     */
+    public static List<KernelSocket> namespace(String pid) throws IOException {
+        return read(Path.of("/proc", pid), null, s -> true);
+    }
+
+    private static List<KernelSocket> read(Path proc, Map<Long, Integer> fds, Predicate<String> state)
+            throws IOException {
         List<KernelSocket> out = new ArrayList<>();
+        // the kernel's table is read in chunks while sockets come and go: a socket can appear twice, kept once
+        Set<Long> seen = new HashSet<>();
         for (String table : new String[] {"tcp", "tcp6"}) {
             List<String> lines;
             try {
@@ -47,7 +64,7 @@ public final class ProcSockets {
             }
             for (int i = 1; i < lines.size(); i++) {
                 KernelSocket s = parse(lines.get(i), fds, state);
-                if (s != null) {
+                if (s != null && (s.inode() == 0 || seen.add(s.inode()))) {
                     out.add(s);
                 }
             }
@@ -81,7 +98,7 @@ public final class ProcSockets {
             return null;
         }
         long inode = Long.parseLong(f[9]);
-        Integer fd = fds.get(inode);
+        Integer fd = fds == null ? Integer.valueOf(-1) : fds.get(inode);
         if (fd == null) {
             return null;
         }

@@ -14,7 +14,8 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * or dropping a socket writes one {@code long} (when it was opened, how, and whether a stack was taken) with a
  * release store: no allocation, no atomic update, and no reference stored into these long-lived arrays, which under
  * G1 would cost a card-marking barrier and concurrent refinement for every connection. References (a stack, a Netty
- * channel) are written only for the sockets that have them. Numbers past the pages (only where {@code fs.nr_open} was
+ * channel) are written only for the sockets that have them. A pooled HTTP client's lease and release write a second
+ * {@code long} (and the lease's stack) beside it, off the JDK's socket path. Numbers past the pages (only where {@code fs.nr_open} was
  * raised above four million) go to a map of {@link SocketRecord}s.
  */
 final class OpenSockets {
@@ -23,6 +24,13 @@ final class OpenSockets {
     private static final int PAGES = 1 << 12;
     private static final VarHandle WORDS = MethodHandles.arrayElementVarHandle(long[].class);
     private static final VarHandle TAGS = MethodHandles.arrayElementVarHandle(int[].class);
+    private static final VarHandle USES = MethodHandles.arrayElementVarHandle(long[].class);
+
+    // a slot's use: when (ms since the epoch) << 8 | client << 4 | TLS | USE_STACK | LEASED or IN_POOL; 0: no pool
+    private static final int LEASED = 1;
+    private static final int IN_POOL = 2;
+    private static final int USE_STACK = 4;
+    private static final int TLS = 8;
 
     // a slot's word: opened (ms since the epoch) << 4 | LINKED | STACK | kind; 0 when nothing is recorded
     private static final int KIND_MASK = 3;
@@ -39,6 +47,9 @@ final class OpenSockets {
         final AtomicReferenceArray<Object> stacks = new AtomicReferenceArray<>(PAGE); // Throwable, then Site
         final AtomicReferenceArray<WeakReference<Object>> channels = new AtomicReferenceArray<>(PAGE);
         final int[] parents = new int[PAGE];
+        // a pool's view of the socket, written only by a pool's lease and release: see lease
+        final long[] uses = new long[PAGE];
+        final AtomicReferenceArray<Object> useStacks = new AtomicReferenceArray<>(PAGE); // Throwable, then Site
     }
 
     /**
@@ -49,7 +60,7 @@ final class OpenSockets {
     void put(int fd, int ownerTag, long openedMillis, SocketRecord.Kind kind, Throwable stack) {
         int p = fd >>> PAGE_BITS;
         if (p >= PAGES) {
-            beyond.put(fd, new SocketRecord(fd, openedMillis, kind, stack, null, -1));
+            beyond.put(fd, new SocketRecord(fd, openedMillis, kind, stack, null, -1, null));
             return;
         }
         Page page = pages.get(p);
@@ -64,7 +75,37 @@ final class OpenSockets {
             word |= STACK;
         }
         page.tags[i] = ownerTag;
+        if (page.uses[i] != 0) { // a number a pooled socket had before: its pool's view is not this socket's
+            page.useStacks.set(i, null);
+            USES.setRelease(page.uses, i, 0L);
+        }
         WORDS.setRelease(page.words, i, word);
+    }
+
+    /**
+     * A pool ({@code client}, 1 to 15) leased descriptor {@code fd} (a TLS connection's when {@code tls}) to the code
+     * on {@code stack} (null when over the stack budget), or took it back ({@code leased} false, {@code stack} unused). Works on a socket the agent did not
+     * see opened (attached later), which then has a record with no opening site.
+     */
+    void use(int fd, int client, boolean leased, boolean tls, long millis, Throwable stack) {
+        int p = fd >>> PAGE_BITS;
+        if (fd < 0 || p >= PAGES) {
+            return; // descriptors past the pages keep no pool view
+        }
+        Page page = pages.get(p);
+        if (page == null) {
+            pages.compareAndSet(p, null, new Page());
+            page = pages.get(p);
+        }
+        int i = fd & (PAGE - 1);
+        long use = millis << 8 | client << 4 | (leased ? LEASED : IN_POOL) | (tls ? TLS : 0);
+        if (leased) {
+            page.useStacks.set(i, stack);
+            use |= stack == null ? 0 : USE_STACK;
+        } else {
+            use |= (long) USES.getAcquire(page.uses, i) & USE_STACK; // the last lease's site stays the last use
+        }
+        USES.setRelease(page.uses, i, use);
     }
 
     /** Drops the record of {@code fd}, unless it was made for another owner than {@code ownerTag} (0: any). */
@@ -81,6 +122,10 @@ final class OpenSockets {
         int i = fd & (PAGE - 1);
         if (page != null && (ownerTag == 0 || (int) TAGS.getAcquire(page.tags, i) == ownerTag)) {
             WORDS.setRelease(page.words, i, 0L);
+            if (page.uses[i] != 0) {
+                USES.setRelease(page.uses, i, 0L);
+                page.useStacks.set(i, null);
+            }
         }
     }
 
@@ -149,6 +194,13 @@ final class OpenSockets {
                             page.stacks.compareAndSet(i, t, Recorder.siteOf(t));
                         }
                     }
+                    long use = (long) USES.getAcquire(page.uses, i);
+                    if ((use & USE_STACK) != 0 && use >>> 8 <= millis) {
+                        Object s = page.useStacks.get(i);
+                        if (s instanceof Throwable t) {
+                            page.useStacks.compareAndSet(i, t, Recorder.siteOf(t));
+                        }
+                    }
                 }
             }
         }
@@ -163,16 +215,20 @@ final class OpenSockets {
     private static SocketRecord read(Page page, int fd, int i) {
         while (true) {
             long word = (long) WORDS.getAcquire(page.words, i);
-            if (word == 0) {
+            long use = (long) USES.getAcquire(page.uses, i);
+            if (word == 0 && use == 0) {
                 return null;
             }
             Object stack = (word & STACK) == 0 ? null : page.stacks.get(i);
             WeakReference<Object> ch = (word & LINKED) == 0 ? null : page.channels.get(i);
             int parent = (word & LINKED) == 0 ? -1 : page.parents[i];
+            Object useStack = (use & USE_STACK) == 0 ? null : page.useStacks.get(i);
             VarHandle.acquireFence();
-            if ((long) WORDS.getAcquire(page.words, i) == word) {
-                return new SocketRecord(fd, word >>> 4, KINDS[(int) (word & KIND_MASK)],
-                        stack, ch == null ? null : ch.get(), parent);
+            if ((long) WORDS.getAcquire(page.words, i) == word && (long) USES.getAcquire(page.uses, i) == use) {
+                SocketRecord.Pool pool = use == 0 ? null : new SocketRecord.Pool((int) (use >>> 4 & 15),
+                        (use & LEASED) != 0, (use & TLS) != 0, use >>> 8, useStack);
+                return new SocketRecord(fd, word >>> 4, word == 0 ? null : KINDS[(int) (word & KIND_MASK)],
+                        stack, ch == null ? null : ch.get(), parent, pool);
             }
         }
     }

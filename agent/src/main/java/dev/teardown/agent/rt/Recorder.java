@@ -1,13 +1,14 @@
 package dev.teardown.agent.rt;
 
 import java.io.FileDescriptor;
-import java.util.Arrays;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Predicate;
 
 /**
  * What the agent's advice calls when a socket is opened or closed: one record per open descriptor, with the site
@@ -15,13 +16,19 @@ import java.util.concurrent.atomic.LongAdder;
  * nothing outside {@code java.base}. Nothing here throws into the caller: a failure is counted and dropped.
  */
 public final class Recorder {
+    /** The pools {@link #leased} knows, as its advice names them. */
+    public static final int APACHE4 = Pools.APACHE4;
+    public static final int APACHE5 = Pools.APACHE5;
+    public static final int OKHTTP = Pools.OKHTTP;
+    public static final int JDK_HTTP = Pools.JDK;
+
     private static final int KEEP = 8;
     private static final int MAX_SITES = 10_000;
 
     private static final OpenSockets OPEN = new OpenSockets();
     private static final Map<List<StackTraceElement>, Site> SITES = new ConcurrentHashMap<>();
     private static final Site TOO_MANY = new Site(
-            List.of(new StackTraceElement("(teardown-agent)", "moreThan" + MAX_SITES + "Sites", null, -1)), false);
+            List.of(new StackTraceElement("(teardown-agent)", "moreThan" + MAX_SITES + "Sites", null, -1)), false, null);
     private static final LongAdder RECORDED = new LongAdder();
     private static final LongAdder STACKS = new LongAdder();
     private static final AtomicLong FAILURES = new AtomicLong();
@@ -29,6 +36,7 @@ public final class Recorder {
     private static volatile long second;
     private static volatile int stacksPerSecond = 1000;
     private static volatile long startedMillis;
+    private static volatile Predicate<StackTraceElement> libraryFrames = f -> isLibrary(f.getClassName());
 
     private Recorder() {}
 
@@ -158,6 +166,50 @@ public final class Recorder {
         }
     }
 
+    /**
+     * A pooled HTTP client ({@code client}: 1 Apache HttpClient 4.5, 2 Apache HttpClient 5, 3 OkHttp, 4 the JDK's
+     * {@code java.net.http.HttpClient}) lent the
+     * connection {@code connection} to the calling code: its socket's last application use is this stack (within the
+     * stack budget). A connection not connected yet is skipped: the code that connects it is its opening site.
+     */
+    public static void leased(int client, Object connection) {
+        use(client, connection, true);
+    }
+
+    /** The pool of {@code client} took {@code connection} back: its socket is idle in the pool from now on. */
+    public static void released(int client, Object connection) {
+        use(client, connection, false);
+    }
+
+    private static void use(int client, Object connection, boolean leased) {
+        if (startedMillis == 0) {
+            return;
+        }
+        try {
+            long found = Pools.fdOf(connection);
+            if (found >= 0) {
+                long now = System.currentTimeMillis();
+                OPEN.use((int) found, client, leased, (found & Pools.TLS) != 0, now,
+                        leased && takeStack(now) ? new Throwable() : null);
+            }
+        } catch (Throwable t) {
+            FAILURES.incrementAndGet();
+        }
+    }
+
+    /** The name of a pool's client, as {@link #leased} numbers them. */
+    public static String clientName(int client) {
+        return Pools.name(client);
+    }
+
+    /**
+     * Decides which frames are library code (the JDK, teardown, third-party jars): the agent sets it from where each
+     * class was loaded. Until it does, only JDK and Netty packages count as library code.
+     */
+    public static void libraryFrames(Predicate<StackTraceElement> isLibrary) {
+        libraryFrames = isLibrary;
+    }
+
     /** Netty's descriptor object {@code socket} is closing {@code fd}: its record goes, unless another made it. */
     public static void nettyClosing(Object socket, int fd) {
         try {
@@ -214,30 +266,46 @@ public final class Recorder {
     }
 
     /**
-     * The interned site of a stack: up to eight application frames (outside the JDK, Netty and the agent); when there
-     * are none (a socket accepted on a Netty event loop, or opened by a JDK pool thread), the library's frames.
+     * The interned site of a stack: the application's frames (neither the JDK, nor teardown, nor a third-party
+     * library; see {@link #libraryFrames}), up to {@value #KEEP}, beginning with the first whatever the depth, and
+     * the library frame it called into; when there are none (a socket accepted on a Netty event loop, or opened by a
+     * JDK pool thread), the innermost library frames.
      */
     static Site siteOf(Throwable stack) {
         StackTraceElement[] all = stack.getStackTrace();
-        StackTraceElement[] app = new StackTraceElement[KEEP];
-        StackTraceElement[] lib = new StackTraceElement[KEEP];
-        int apps = 0;
-        int libs = 0;
-        for (int i = 0; i < all.length && apps < KEEP; i++) {
+        Predicate<StackTraceElement> library = libraryFrames;
+        List<StackTraceElement> app = new ArrayList<>(KEEP + 1);
+        List<StackTraceElement> lib = new ArrayList<>(KEEP);
+        StackTraceElement called = null;
+        for (int i = 0; i < all.length && app.size() < KEEP; i++) {
             String c = all[i].getClassName();
-            if (c.startsWith("dev.teardown.agent.rt.") || isSocketInternals(c)) {
+            if (c.startsWith("dev.teardown.agent.") || isSocketInternals(c)) {
                 continue;
             }
-            if (isLibrary(c)) {
-                if (apps == 0 && libs < KEEP) {
-                    lib[libs++] = all[i];
+            boolean isLib;
+            try {
+                isLib = library.test(all[i]);
+            } catch (RuntimeException e) {
+                isLib = isLibrary(c);
+            }
+            if (isLib) {
+                if (app.isEmpty()) {
+                    called = all[i];
+                    if (lib.size() < KEEP) {
+                        lib.add(all[i]);
+                    }
                 }
                 continue;
             }
-            app[apps++] = all[i];
+            app.add(all[i]);
         }
-        boolean application = apps > 0;
-        List<StackTraceElement> key = List.of(Arrays.copyOf(application ? app : lib, application ? apps : libs));
+        boolean application = !app.isEmpty();
+        List<StackTraceElement> frames = List.copyOf(application ? app : lib);
+        StackTraceElement call = application ? called : null; // which client method the application called, if any
+        List<StackTraceElement> key = call == null ? frames : new ArrayList<>(frames);
+        if (call != null) {
+            key.add(call);
+        }
         Site site = SITES.get(key);
         if (site != null) {
             return site;
@@ -245,7 +313,7 @@ public final class Recorder {
         if (SITES.size() >= MAX_SITES) {
             return TOO_MANY;
         }
-        return SITES.computeIfAbsent(key, k -> new Site(k, application));
+        return SITES.computeIfAbsent(List.copyOf(key), k -> new Site(frames, application, call));
     }
 
     private static boolean isLibrary(String c) {

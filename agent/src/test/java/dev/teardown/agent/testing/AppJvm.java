@@ -106,7 +106,7 @@ public final class AppJvm implements AutoCloseable {
     }
 
     /** The test class path without the agent's own classes: the app knows nothing of the agent. */
-    private static String appClassPath() {
+    static String appClassPath() {
         Path agentClasses = Path.of("target", "classes").toAbsolutePath();
         List<String> cp = new ArrayList<>();
         for (String e : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {

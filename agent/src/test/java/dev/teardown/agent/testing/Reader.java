@@ -23,7 +23,12 @@ public final class Reader {
     }
 
     public static Result report(String... args) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>(List.of(AppJvm.java(), "-jar", jar(), "report"));
+        return reportWith(jar(), args);
+    }
+
+    /** As {@link #report}, run from another copy of the agent jar. */
+    public static Result reportWith(String agentJar, String... args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of(AppJvm.java(), "-jar", agentJar, "report"));
         cmd.addAll(List.of(args));
         Process p = new ProcessBuilder(cmd).start();
         CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> read(p, true));
