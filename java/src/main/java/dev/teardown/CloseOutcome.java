@@ -92,6 +92,7 @@ public final class CloseOutcome {
     private final boolean finByOwner;
     private final boolean endedAtLastClose;
     private final boolean finBeforeLastClose;
+    private final boolean endedInOrder;
     private String detail;
 
     private CloseOutcome(Recorder r, long elapsedNanos) {
@@ -116,6 +117,7 @@ public final class CloseOutcome {
         this.finByOwner = r.finByOwner;
         this.endedAtLastClose = r.endedAtLastClose;
         this.finBeforeLastClose = r.finBeforeLastClose;
+        this.endedInOrder = r.endedInOrder;
     }
 
     /** The outcome of closing a handle that was already closed: nothing was done. */
@@ -149,6 +151,7 @@ public final class CloseOutcome {
         boolean finByOwner;
         boolean endedAtLastClose;
         boolean finBeforeLastClose;
+        boolean endedInOrder;
         boolean finNow;
         boolean finEarlier;
         Rst rst;
@@ -255,6 +258,15 @@ public final class CloseOutcome {
         /** Bytes we had written that the peer had not acknowledged, dropped by the RST (SIOCOUTQ). */
         public Recorder unsentDiscarded(long bytes) {
             unsent = bytes;
+            return this;
+        }
+
+        /**
+         * With {@link #alreadyEnded()}: no reset is pending on the socket, so it ended in order before this close (both
+         * FINs exchanged, the connection in TIME_WAIT) or its reset was already read by its owner.
+         */
+        Recorder endedInOrder() {
+            endedInOrder = true;
             return this;
         }
 
@@ -419,6 +431,10 @@ public final class CloseOutcome {
     private String format() {
         if (alreadyClosed) {
             return "already closed: this call did nothing";
+        }
+        if (alreadyEnded && endedInOrder) {
+            return "nothing sent: the connection had already ended before this close (both FINs exchanged, or a reset"
+                    + " its owner had already read)";
         }
         if (alreadyEnded || endedAtLastClose && !finBeforeLastClose && !finEarlier && referencesLeft <= 0) {
             return "nothing sent: the connection had already been reset by the peer (or timed out)"

@@ -271,6 +271,9 @@ final class Closer {
         shared.inputShutdown = true;
         if (ended && !finEarlier) {
             rec.alreadyEnded();
+            if (!resetByPeer(d.fd)) {
+                rec.endedInOrder();
+            }
         } else if (finEarlier) {
             rec.finSentEarlier();
         } else {
@@ -341,6 +344,9 @@ final class Closer {
                 boolean ended = shutdownSocket(Os.SHUT_WR) == Errno.ENOTCONN;
                 shared.outputShutdown = true;
                 if (ended) {
+                    if (!resetByPeer(fd)) {
+                        rec.endedInOrder();
+                    }
                     finish(0);
                     rec.alreadyEnded();
                     done();
@@ -691,7 +697,11 @@ final class Closer {
                 return false;
             }
         }
-        return true;
+        // The kernel sets ECONNRESET exactly when its disconnect sent the RST; a peer's FIN that arrived after the state
+        // read above (the connection then in TIME_WAIT) makes it send nothing and set nothing.
+        int[] err = {0};
+        int[] len = {4};
+        return Libc.getsockopt(d.fd, Os.SOL_SOCKET, Os.SO_ERROR, err, len) != 0 || err[0] == Errno.ECONNRESET;
     }
 
     /** shutdown(2) of our own socket, or through the owner; 0 or the errno (ENOTCONN: the kernel had ended it). */
