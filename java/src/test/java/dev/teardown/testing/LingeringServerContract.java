@@ -64,6 +64,11 @@ public abstract class LingeringServerContract {
         return n;
     }
 
+    /** How long the server itself waits for a stalled request body before it closes (Tomcat's swallow); 0 for none. */
+    protected Duration stalledBodyTimeout() {
+        return Duration.ZERO;
+    }
+
     /**
      * Starts the server on 0.0.0.0, an ephemeral port, in the calling thread's network namespace; with the
      * integration when {@code lingering} is non-null (its lingering time), else plain.
@@ -131,6 +136,55 @@ public abstract class LingeringServerContract {
         return new Try(status, body, exit, err, rsts);
     }
 
+    /**
+     * A client that sends its whole 20 MB upload whatever the server answers (as many HTTP clients do, unlike curl,
+     * which stops sending at an early error status) while it reads the response.
+     */
+    protected Try uploadAll(int port) throws Exception {
+        SocketChannel c = lab.b().call(() -> SocketChannel.open(new InetSocketAddress(NetLab.A, port)));
+        List<Segment> seen;
+        long body = 0;
+        String error = "";
+        try (c; Capture cap = Capture.start(lab.a().name(), lab.linkA(), port)) {
+            c.write(ByteBuffer.wrap(("POST /reject HTTP/1.1\r\nHost: a\r\nContent-Length: " + UPLOAD + "\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII)));
+            Thread sender = new Thread(() -> {
+                ByteBuffer chunk = ByteBuffer.allocate(64 << 10);
+                try {
+                    for (long sent = 0; sent < UPLOAD; sent += chunk.capacity()) {
+                        chunk.clear();
+                        while (chunk.hasRemaining()) {
+                            c.write(chunk);
+                        }
+                    }
+                } catch (IOException ended) {
+                    // the server reset the connection, or closed it
+                }
+            }, "uploader");
+            sender.start();
+            try {
+                body = readResponse(c);
+            } catch (IOException e) {
+                error = e.toString();
+            }
+            sender.join(30_000);
+            Kernel.sleep(200);
+            seen = cap.stop();
+        }
+        long rsts = seen.stream().filter(s -> s.srcPort() == port && s.rst()).count();
+        return new Try(413, body, error.isEmpty() && body == BODY ? 0 : 1, error, rsts);
+    }
+
+    @Test
+    void anUploaderThatSendsEverythingGetsTheWholeResponseWithoutRst() throws Exception {
+        try (Served s = serve(Duration.ofSeconds(10))) {
+            Try t = uploadAll(s.port());
+            System.out.println(getClass().getSimpleName() + " with the integration, whole upload sent: " + t);
+            assertTrue(t.whole(), t.toString());
+            assertEquals(0, t.serverRsts(), t.toString());
+        }
+    }
+
     @Test
     void everyRejectedUploadArrivesWholeAndTheServerSendsNoRst() throws Exception {
         List<Try> tries = new ArrayList<>();
@@ -153,8 +207,12 @@ public abstract class LingeringServerContract {
         List<Try> tries = new ArrayList<>();
         try (Served s = serve(null)) {
             // the RST itself is certain (the upload is unread at the close); the loss it causes is timing-dependent
-            while (tries.size() < 5 && tries.stream().mapToLong(Try::serverRsts).sum() == 0) {
+            while (tries.size() < 3 && tries.stream().mapToLong(Try::serverRsts).sum() == 0) {
                 tries.add(curlUpload(s.port()));
+            }
+            // a server that swallows what curl sends after the early response (Tomcat) resets a client that goes on
+            while (tries.size() < 6 && tries.stream().mapToLong(Try::serverRsts).sum() == 0) {
+                tries.add(uploadAll(s.port()));
             }
         }
         System.out.println(getClass().getSimpleName() + " plain: " + tries);
@@ -177,15 +235,16 @@ public abstract class LingeringServerContract {
                 // while this connection lingers, the server still answers others
                 assertEquals("200", curlHello(port), "a GET while a connection lingers");
                 // the client neither sends nor closes: the server's close resets it at the deadline
-                Kernel.sleep(lingering.toMillis() + 1000);
+                Kernel.sleep(stalledBodyTimeout().toMillis() + lingering.toMillis() + 1000);
                 List<Segment> seen = cap.stop();
                 int fin = indexOf(seen, port, true);
                 int rst = indexOf(seen, port, false);
                 assertTrue(fin >= 0 && rst > fin, "FIN then RST from the server: " + WireChecks.dump(seen));
-                assertTrue(System.nanoTime() - finAt < lingering.toNanos() + 3_000_000_000L, "ended near its deadline");
+                assertTrue(System.nanoTime() - finAt < stalledBodyTimeout().toNanos() + lingering.toNanos() + 3_000_000_000L,
+                        "ended near its deadline");
             }
             assertEquals("200", curlHello(port), "a GET after the reset");
-            assertEquals(1, await(s::lingeringCloses, 1), "connections ended by teardown");
+            assertTrue(await(s::lingeringCloses, 1) >= 1, "connections ended by teardown"); // curl's GETs may be too
         }
     }
 
@@ -194,7 +253,7 @@ public abstract class LingeringServerContract {
         try (Served s = serve(Duration.ofSeconds(10))) {
             int port = s.port();
             try (SocketChannel client = lab.b().call(() -> SocketChannel.open(new InetSocketAddress(NetLab.A, port)))) {
-                for (int i = 0; i < 100; i++) {
+                for (int i = 0; i < 50; i++) { // below Tomcat's maxKeepAliveRequests (100)
                     client.write(ByteBuffer.wrap("GET /hello HTTP/1.1\r\nHost: a\r\n\r\n".getBytes(StandardCharsets.US_ASCII)));
                     String head = readHead(client);
                     assertTrue(head.startsWith("HTTP/1.1 200"), head);
@@ -217,7 +276,10 @@ public abstract class LingeringServerContract {
             for (int i = 0; i < 1000; i++) {
                 closeRequest(port);
             }
-            assertEquals(1050, await(s::lingeringCloses, 1050), "connections ended by teardown");
+            // every connection ended, by teardown or (a race the server's own code has: see its README) by the server
+            assertEquals(1050, await(() -> s.lingeringCloses() + s.leftToServer(), 1050), "connections ended");
+            System.out.println(getClass().getSimpleName() + ": of 1,050 connections " + s.lingeringCloses()
+                    + " ended by teardown, " + s.leftToServer() + " left to the server");
             int after = Kernel.awaitOpenFds(before, 5000);
             // fewer is fine (a descriptor of the warm-up, such as an epoll instance, may have gone); more is a leak
             assertTrue(after <= before, "open descriptors: " + before + " before 1,000 connections, " + after + " after");
