@@ -97,6 +97,8 @@ public class LingeringHttp11NioProtocol extends Http11NioProtocol {
     /** The endpoint's handler, delegating everything, but taking over a close that follows a response. */
     private final class Lingering implements Handler<NioChannel> {
         private final Handler<NioChannel> tomcat;
+        /** Connections whose close waits for the write event that hands them over. */
+        private final java.util.Set<SocketWrapperBase<NioChannel>> handedOver = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
         Lingering(Handler<NioChannel> tomcat) {
             this.tomcat = tomcat;
@@ -104,6 +106,10 @@ public class LingeringHttp11NioProtocol extends Http11NioProtocol {
 
         @Override
         public SocketState process(SocketWrapperBase<NioChannel> wrapper, SocketEvent event) {
+            if (event == SocketEvent.OPEN_WRITE && !handedOver.isEmpty() && handedOver.remove(wrapper)) {
+                close((NioSocketWrapper) wrapper);
+                return SocketState.LONG;
+            }
             Object before = wrapper.getCurrentProcessor();
             SocketState state = tomcat.process(wrapper, event);
             if (state != SocketState.CLOSED || event != SocketEvent.OPEN_READ) {
@@ -115,18 +121,26 @@ public class LingeringHttp11NioProtocol extends Http11NioProtocol {
                 left.increment();
                 return state;
             }
+            // Tomcat's Poller may still be inside processKey for this key (it reads the key's ready set after
+            // dispatching the read), and a key cancelled under it makes it close the connection. It never touches
+            // a key after dispatching a write event, so the close starts from that event: one more Poller round.
+            handedOver.add(nio);
+            nio.registerWriteInterest();
+            return SocketState.LONG; // the endpoint leaves the connection alone
+        }
+
+        private void close(NioSocketWrapper wrapper) {
             SocketChannel channel = wrapper.getSocket().getIOChannel();
             CompletableFuture<CloseOutcome> f;
             try {
-                SelectionKey key = channel.keyFor(nio.getPoller().getSelector());
+                SelectionKey key = channel.keyFor(wrapper.getPoller().getSelector());
                 f = key != null ? JdkSockets.closeAsync(key, mode) : JdkSockets.closeAsync(channel, mode);
             } catch (Exception | LinkageError e) {
-                left.increment();
-                return state; // not ours to end (closed meanwhile, not connected): Tomcat closes it as it meant to
+                left.increment(); // closed meanwhile, or not connected: Tomcat closes it as it meant to
+                wrapper.close();
+                return;
             }
             f.whenComplete((outcome, failure) -> {
-                // Tomcat's Poller may still be in processKey for this key when the close cancels it: it then closes the
-                // wrapper itself (CancelledKeyException), and the outcome says "closed by its owner"
                 if (outcome != null && !wrapper.isClosed()) {
                     closes.increment();
                 } else {
@@ -137,7 +151,6 @@ public class LingeringHttp11NioProtocol extends Http11NioProtocol {
                 }
                 wrapper.close(); // Tomcat's bookkeeping; the channel is already closed, so nothing reaches the wire
             });
-            return SocketState.LONG; // the endpoint leaves the connection alone until then
         }
 
         @Override
