@@ -133,6 +133,10 @@ public abstract class LingeringServerContract {
         int status = f.length > 0 && !f[0].isEmpty() ? Integer.parseInt(f[0]) : 0;
         long body = f.length > 1 ? Long.parseLong(f[1]) : 0;
         long rsts = seen.stream().filter(s -> s.srcPort() == port && s.rst()).count();
+        if (rsts > 0) {
+            System.out.println("RST from the server; the capture's last segments:\n"
+                    + WireChecks.dump(seen.subList(Math.max(0, seen.size() - 12), seen.size())));
+        }
         return new Try(status, body, exit, err, rsts);
     }
 
