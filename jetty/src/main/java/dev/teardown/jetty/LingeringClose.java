@@ -116,6 +116,9 @@ public final class LingeringClose extends Handler.Wrapper {
     }
 
     private static boolean endsConnection(Request request, Response response) {
+        if (response.getStatus() == 101) {
+            return false; // upgraded (WebSocket): the connection is the new protocol's
+        }
         return !request.getConnectionMetaData().isPersistent()
                 || response.getHeaders().contains(HttpHeader.CONNECTION, HttpHeaderValue.CLOSE.asString())
                 || !request.consumeAvailable();
