@@ -51,6 +51,32 @@ public abstract class LingeringServerContract {
 
         /** Connections that ended but were left to the server's own close. */
         long leftToServer();
+
+        /** A server from its port, its integration's two counts (null for a plain server) and how it stops. */
+        static Served of(java.util.function.IntSupplier port, java.util.function.LongSupplier closes,
+                java.util.function.LongSupplier left, AutoCloseable stop) {
+            return new Served() {
+                @Override
+                public int port() {
+                    return port.getAsInt();
+                }
+
+                @Override
+                public long lingeringCloses() {
+                    return closes == null ? 0 : closes.getAsLong();
+                }
+
+                @Override
+                public long leftToServer() {
+                    return left == null ? 0 : left.getAsLong();
+                }
+
+                @Override
+                public void close() throws Exception {
+                    stop.close();
+                }
+            };
+        }
     }
 
     /** Subclasses pass every outcome of the integration here: printed when it is not a clean FIN close. */

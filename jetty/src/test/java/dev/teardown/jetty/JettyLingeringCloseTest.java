@@ -45,26 +45,7 @@ class JettyLingeringCloseTest extends LingeringServerContract {
         }
         server.setHandler(lc == null ? new App() : lc);
         server.start();
-        return new Served() {
-            @Override
-            public int port() {
-                return connector.getLocalPort();
-            }
-
-            @Override
-            public long lingeringCloses() {
-                return lc == null ? 0 : lc.closes();
-            }
-
-            @Override
-            public long leftToServer() {
-                return lc == null ? 0 : lc.leftToJetty();
-            }
-
-            @Override
-            public void close() throws Exception {
-                server.stop();
-            }
-        };
+        return Served.of(connector::getLocalPort, lc == null ? null : lc::closes, lc == null ? null : lc::leftToJetty,
+                server::stop);
     }
 }

@@ -61,30 +61,12 @@ class TomcatLingeringCloseTest extends LingeringServerContract {
         ctx.addServletMappingDecoded("/*", "app");
         tomcat.start();
         LingeringHttp11NioProtocol p = lc;
-        return new Served() {
-            @Override
-            public int port() {
-                return connector.getLocalPort();
+        return Served.of(connector::getLocalPort, p == null ? null : p::closes, p == null ? null : p::leftToTomcat, () -> {
+            tomcat.stop();
+            tomcat.destroy();
+            try (var files = Files.walk(base)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
             }
-
-            @Override
-            public long lingeringCloses() {
-                return p == null ? 0 : p.closes();
-            }
-
-            @Override
-            public long leftToServer() {
-                return p == null ? 0 : p.leftToTomcat();
-            }
-
-            @Override
-            public void close() throws Exception {
-                tomcat.stop();
-                tomcat.destroy();
-                try (var files = Files.walk(base)) {
-                    files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-                }
-            }
-        };
+        });
     }
 }

@@ -32,26 +32,6 @@ class UndertowLingeringCloseTest extends LingeringServerContract {
                 .setHandler(lc == null ? APP : lc).build();
         server.start();
         int port = ((InetSocketAddress) server.getListenerInfo().get(0).getAddress()).getPort();
-        return new Served() {
-            @Override
-            public int port() {
-                return port;
-            }
-
-            @Override
-            public long lingeringCloses() {
-                return lc == null ? 0 : lc.closes();
-            }
-
-            @Override
-            public long leftToServer() {
-                return lc == null ? 0 : lc.leftToUndertow();
-            }
-
-            @Override
-            public void close() {
-                server.stop();
-            }
-        };
+        return Served.of(() -> port, lc == null ? null : lc::closes, lc == null ? null : lc::leftToUndertow, server::stop);
     }
 }
