@@ -6,7 +6,9 @@ import dev.teardown.jdk.JdkSockets;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 import org.apache.coyote.http11.Http11NioProtocol;
@@ -31,8 +33,10 @@ import org.apache.tomcat.util.net.SocketWrapperBase;
  * sends RST and the client may lose the end of the response. Here the close that Tomcat was about to make is made
  * by {@link JdkSockets#closeAsync(SelectionKey, CloseMode)} instead: FIN after the whole response, the rest of the
  * request read and discarded until the client's FIN (beyond {@code maxSwallowSize}), RST only past the lingering
- * time or the byte limit. No thread waits: the drain runs on teardown's selector thread, and Tomcat's own close of
- * the connection (its bookkeeping: connection count, {@code maxConnections}) runs when teardown's has finished.
+ * time or the byte limit. The close starts from the connection's next write event (one more Poller round), never
+ * from under the Poller's handling of the read that Tomcat just processed. No thread waits: the drain runs on
+ * teardown's selector thread, and Tomcat's own close of the connection (its bookkeeping: connection count,
+ * {@code maxConnections}) runs when teardown's has finished.
  * Keep-alive exchanges are not touched (one extra comparison per processed event).
  *
  * <p><b>Left to Tomcat.</b> TLS ({@code SSLEnabled}), HTTP/2 and other upgraded connections, async requests still
@@ -98,7 +102,7 @@ public class LingeringHttp11NioProtocol extends Http11NioProtocol {
     private final class Lingering implements Handler<NioChannel> {
         private final Handler<NioChannel> tomcat;
         /** Connections whose close waits for the write event that hands them over. */
-        private final java.util.Set<SocketWrapperBase<NioChannel>> handedOver = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        private final Set<SocketWrapperBase<NioChannel>> handedOver = ConcurrentHashMap.newKeySet();
 
         Lingering(Handler<NioChannel> tomcat) {
             this.tomcat = tomcat;
@@ -160,6 +164,9 @@ public class LingeringHttp11NioProtocol extends Http11NioProtocol {
 
         @Override
         public void release(SocketWrapperBase<NioChannel> socketWrapper) {
+            if (!handedOver.isEmpty() && handedOver.remove(socketWrapper)) {
+                left.increment(); // closed by Tomcat before its write event came (a shutdown): never left behind
+            }
             tomcat.release(socketWrapper);
         }
 
