@@ -17,7 +17,9 @@ import java.util.regex.Pattern;
  * Keep-alive GET requests per second through a server without and with teardown's integration (issue 23's target:
  * with/without >= 0.98). One JVM runs both servers (same JIT, GC and CPU: run it pinned, see servers-bench.sh); wrk,
  * pinned to its own CPU, drives them in alternating windows, the order swapped every pair, so that the machine's
- * drift cancels within each pair. Prints every window, each pair's ratio, and the medians.
+ * drift cancels within each pair. Prints every window, each pair's ratio, and the medians; and the server JVM's CPU
+ * time per request in each window (only one server is loaded at a time), which a busy machine disturbs far less
+ * than throughput: its paired ratio (plain / with) is the throughput the CPU alone would allow.
  *
  * <p>Usage: java -cp examples/target/teardown-examples.jar ServersKeepAlive.java jetty|tomcat|undertow
  * [pairs=8] [seconds=5] [connections=16] [wrkCpu=0]
@@ -43,23 +45,36 @@ public final class ServersKeepAlive {
                 wrk(with.port(), conns, seconds, wrkCpu);
             }
             double[] ratios = new double[pairs];
+            double[] cpuRatios = new double[pairs];
             double[] p = new double[pairs];
             double[] w = new double[pairs];
+            double[] pc = new double[pairs];
+            double[] wc = new double[pairs];
             for (int i = 0; i < pairs; i++) {
+                double[] a;
+                double[] b;
                 if (i % 2 == 0) {
-                    p[i] = wrk(plain.port(), conns, seconds, wrkCpu);
-                    w[i] = wrk(with.port(), conns, seconds, wrkCpu);
+                    a = window(plain.port(), conns, seconds, wrkCpu);
+                    b = window(with.port(), conns, seconds, wrkCpu);
                 } else {
-                    w[i] = wrk(with.port(), conns, seconds, wrkCpu);
-                    p[i] = wrk(plain.port(), conns, seconds, wrkCpu);
+                    b = window(with.port(), conns, seconds, wrkCpu);
+                    a = window(plain.port(), conns, seconds, wrkCpu);
                 }
+                p[i] = a[0];
+                pc[i] = a[1];
+                w[i] = b[0];
+                wc[i] = b[1];
                 ratios[i] = w[i] / p[i];
-                System.out.printf(Locale.ROOT, "pair %d (%s first): plain %.0f req/s, with %.0f req/s, ratio %.4f%n", i + 1,
-                        i % 2 == 0 ? "plain" : "with", p[i], w[i], ratios[i]);
+                cpuRatios[i] = pc[i] / wc[i];
+                System.out.printf(Locale.ROOT, "pair %d (%s first): plain %.0f req/s %.2f us CPU/req, with %.0f req/s %.2f us"
+                        + " CPU/req; ratio %.4f, CPU ratio %.4f%n", i + 1, i % 2 == 0 ? "plain" : "with", p[i], pc[i], w[i],
+                        wc[i], ratios[i], cpuRatios[i]);
             }
             System.out.printf(Locale.ROOT, "%s: median plain %.0f req/s, median with %.0f req/s, median paired ratio %.4f"
-                    + " (min %.4f, max %.4f)%n", server, median(p), median(w), median(ratios),
-                    Arrays.stream(ratios).min().orElse(0), Arrays.stream(ratios).max().orElse(0));
+                    + " (min %.4f, max %.4f); CPU per request: median plain %.2f us, with %.2f us, median paired ratio"
+                    + " (plain/with) %.4f (min %.4f, max %.4f)%n", server, median(p), median(w), median(ratios),
+                    Arrays.stream(ratios).min().orElse(0), Arrays.stream(ratios).max().orElse(0), median(pc), median(wc),
+                    median(cpuRatios), Arrays.stream(cpuRatios).min().orElse(0), Arrays.stream(cpuRatios).max().orElse(0));
         }
     }
 
@@ -70,6 +85,18 @@ public final class ServersKeepAlive {
     }
 
     private static final Pattern RPS = Pattern.compile("Requests/sec:\\s+([0-9.]+)");
+    private static final Pattern TOTAL = Pattern.compile("([0-9]+) requests in");
+    private static final com.sun.management.OperatingSystemMXBean OS =
+            (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+    private static long lastTotal;
+
+    /** One wrk window: {req/s, this JVM's CPU microseconds per request}. */
+    private static double[] window(int port, int conns, int seconds, String cpu) throws IOException, InterruptedException {
+        long before = OS.getProcessCpuTime();
+        double rps = wrk(port, conns, seconds, cpu);
+        long cpuNanos = OS.getProcessCpuTime() - before;
+        return new double[] {rps, cpuNanos / 1000.0 / Math.max(1, lastTotal)};
+    }
 
     private static double wrk(int port, int conns, int seconds, String cpu) throws IOException, InterruptedException {
         Process p = new ProcessBuilder("taskset", "-c", cpu, "wrk", "-t1", "-c" + conns, "-d" + seconds + "s",
@@ -77,9 +104,11 @@ public final class ServersKeepAlive {
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         p.waitFor();
         Matcher m = RPS.matcher(out);
-        if (!m.find() || out.contains("Non-2xx") || out.contains("Socket errors")) {
+        Matcher t = TOTAL.matcher(out);
+        if (!m.find() || !t.find() || out.contains("Non-2xx") || out.contains("Socket errors")) {
             throw new IllegalStateException("wrk on port " + port + ": " + out);
         }
+        lastTotal = Long.parseLong(t.group(1));
         return Double.parseDouble(m.group(1));
     }
 

@@ -4,10 +4,11 @@
 # order swapped every pair). Runs under flock /tmp/teardown-bench.lock (one benchmark at a time on this machine) and
 # prints `uptime` before and after each server. Needs wrk (apt-get install wrk), taskset and the demo jar:
 #   mvn -B -q -DskipTests package -pl examples -am
-# Usage: benchmarks/servers/servers-bench.sh [PAIRS] [SECONDS] [SERVERS...]   (default 8, 5, jetty tomcat undertow)
+# Usage: benchmarks/servers/servers-bench.sh [PAIRS] [SECONDS] [SERVERS...]   (default 8, 5, jetty tomcat undertow;
+# $TEARDOWN_SERVERS_JAR names another copy of the demo jar, e.g. one that a build running meanwhile cannot rewrite)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-jar=$PWD/examples/target/teardown-examples.jar
+jar=${TEARDOWN_SERVERS_JAR:-$PWD/examples/target/teardown-examples.jar}
 [ -f "$jar" ] || { echo "servers-bench: $jar is missing; run: mvn -B -q -DskipTests package -pl examples -am" >&2; exit 2; }
 command -v wrk >/dev/null || { echo "servers-bench: wrk not found (apt-get install wrk)" >&2; exit 2; }
 pairs=${1:-8}

@@ -36,7 +36,8 @@ import org.eclipse.jetty.util.Callback;
  * of the upload read and discarded until the client's FIN, RST only if the client goes on past the lingering time
  * or the byte limit. Jetty's completion callback is held until that close has finished, so Jetty's own close
  * never races it and finds the channel already closed (the JDK closes it once). Every other request passes
- * through untouched: a keep-alive exchange costs one callback object and no system call.
+ * through untouched: a keep-alive request without a body (the common GET) is not even wrapped; one with a body
+ * costs one callback object, and no system call.
  *
  * <p><b>Left to Jetty.</b> TLS, HTTP/2 and HTTP/3 connections, upgraded ones (WebSocket), a connection Jetty has
  * already closed, a handler that fails its callback (Jetty's error handling decides), and a connector that is not a
@@ -100,7 +101,9 @@ public final class LingeringClose extends Handler.Wrapper {
     public boolean handle(Request request, Response response, Callback callback) throws Exception {
         ConnectionMetaData meta = request.getConnectionMetaData();
         HttpVersion v = meta.getHttpVersion();
-        if (meta.isSecure() || (v != HttpVersion.HTTP_1_1 && v != HttpVersion.HTTP_1_0)) {
+        if (meta.isSecure() || (v != HttpVersion.HTTP_1_1 && v != HttpVersion.HTTP_1_0)
+                || (meta.isPersistent() && request.getLength() <= 0 && !request.getHeaders().contains(HttpHeader.TRANSFER_ENCODING))) {
+            // a keep-alive request without a body (the common GET) is not touched: nothing can be left unread
             return super.handle(request, response, callback);
         }
         return super.handle(request, response, new Callback.Nested(callback) {

@@ -10,6 +10,7 @@ import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.server.protocol.http.HttpServerConnection;
 import io.undertow.util.AttachmentKey;
+import io.undertow.util.Headers;
 import java.io.IOException;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
@@ -41,8 +42,8 @@ import org.xnio.conduits.StreamSourceConduit;
  * only past the lingering time or the byte limit. The close starts on the connection's own XNIO I/O thread, after
  * reads and writes are suspended through XNIO's public API, so XNIO never touches the cancelled key; the exchange
  * is completed ({@code Connectors.terminateRequest}) only when teardown's close has finished, so Undertow's own
- * close finds the channel closed. Exchanges whose request was read whole pass through untouched: a request with a
- * body costs one conduit wrapper, one without a body nothing more than a list entry.
+ * close finds the channel closed. A keep-alive request without a body (the common GET) is not touched at all; one
+ * with a body costs a conduit wrapper and a completion listener.
  *
  * <p><b>XNIO's limits.</b> XNIO has no public accessor for a connection's {@link SocketChannel} or selection key: they
  * are read through its package-private {@code getChannel()} and {@code getSelectionKey()} (the class path, where
@@ -50,8 +51,8 @@ import org.xnio.conduits.StreamSourceConduit;
  * {@link UnreachableChannelException} instead of leaving connections to a plain close unannounced.
  *
  * <p><b>Left to Undertow.</b> TLS, HTTP/2, upgraded exchanges (WebSocket), a connection already closed, and a
- * connection of another transport: counted in {@link #leftToUndertow()}. A connection that ends with its request
- * read whole ({@code Connection: close}, HTTP/1.0) is closed by Undertow after the response: nothing unread, no RST.
+ * connection of another transport: counted in {@link #leftToUndertow()}. A persistent request without a body that
+ * the application turns non-persistent is closed by Undertow: nothing is unread, so no RST.
  */
 public final class LingeringClose implements HttpHandler {
     /** How long a connection may linger after its response: 30 s, nginx's {@code lingering_time}. */
@@ -150,8 +151,13 @@ public final class LingeringClose implements HttpHandler {
 
     @Override
     public void handleRequest(HttpServerExchange exchange) throws Exception {
-        if (exchange.getConnection() instanceof HttpServerConnection && exchange.getConnection().getSslSessionInfo() == null) {
-            exchange.addRequestWrapper(requestEnd);
+        // a keep-alive request without a body (the common GET) is not touched: nothing can be left unread
+        boolean body = exchange.getRequestContentLength() > 0 || exchange.getRequestHeaders().contains(Headers.TRANSFER_ENCODING);
+        if ((body || !exchange.isPersistent()) && exchange.getConnection() instanceof HttpServerConnection
+                && exchange.getConnection().getSslSessionInfo() == null) {
+            if (body) {
+                exchange.addRequestWrapper(requestEnd);
+            }
             exchange.addExchangeCompleteListener(onComplete);
         }
         next.handleRequest(exchange);
