@@ -34,7 +34,8 @@ import org.xnio.conduits.StreamSourceConduit;
  * {@code Undertow.builder().setHandler(LingeringClose.wrap(app))}.
  *
  * <p><b>Kernel effect.</b> When a response is complete and the request body is still unread (an upload rejected with
- * 413, 401...), Undertow drains the rest itself, and when it gives up (the body is larger than it will drain) it
+ * 413, 401...), Undertow drains the rest itself and keeps the connection when the body is within its
+ * {@code MAX_ENTITY_SIZE} (left to it); when it gives up (a larger or chunked body, or a connection it will not keep) it
  * closes the connection with the upload still arriving: the kernel sends RST and the client may lose the end of
  * the response. With this wrapper the request's channel ends there (Undertow's drain sees its end), the connection
  * is no longer persistent, and teardown's graceful close ({@link JdkSockets#closeAsync(SelectionKey, CloseMode)})
@@ -201,6 +202,11 @@ public final class LingeringClose implements HttpHandler {
             }
             if (!exchange.isResponseComplete() || exchange.isRequestComplete() || exchange.isUpgrade()) {
                 return false;
+            }
+            long length = exchange.getRequestContentLength();
+            long max = exchange.getMaxEntitySize();
+            if (exchange.isPersistent() && length >= 0 && (max <= 0 || length <= max)) {
+                return false; // Undertow drains a body it accepts and keeps the connection: nothing to do
             }
             handedOver = true;
             exchange.putAttachment(HANDED_OVER, Boolean.TRUE);
