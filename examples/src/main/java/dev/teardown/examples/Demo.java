@@ -13,7 +13,8 @@ public final class Demo {
     static final List<Scenario> SCENARIOS = List.of(new CloseWaitLeak(), new FinWait2Orphan(), new FinWait2HalfClose(),
             new TimeWait(), new Abort(), new UnreadDataRst(), new Linger(), new PortExhaustion(),
             new FourWayClose(), new FinWait1DeadPeer(),
-            new FinTimeoutVsTimeWait(), new TwBucketsOverflow(), new Jdk413(), new Netty413());
+            new FinTimeoutVsTimeWait(), new TwBucketsOverflow(), new Jdk413(), new Netty413(),
+            new Jetty413(), new Tomcat413(), new Undertow413());
 
     /** Runs the scenario named by {@code args[0]}, or lists the scenarios. */
     public static void main(String[] args) throws Exception {

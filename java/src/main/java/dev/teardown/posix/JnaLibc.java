@@ -1,8 +1,6 @@
 package dev.teardown.posix;
 
 import com.sun.jna.Native;
-import com.sun.jna.NativeLibrary;
-import com.sun.jna.Platform;
 import com.sun.jna.Pointer;
 import java.nio.ByteBuffer;
 
@@ -18,7 +16,7 @@ final class JnaLibc {
 
     static {
         if (Os.KIND != Os.Kind.UNSUPPORTED) {
-            Native.register(JnaLibc.class, NativeLibrary.getInstance(Platform.C_LIBRARY_NAME));
+            Native.register(JnaLibc.class, JnaLibraries.libc());
         }
     }
 

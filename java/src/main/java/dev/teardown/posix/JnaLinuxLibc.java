@@ -1,8 +1,6 @@
 package dev.teardown.posix;
 
 import com.sun.jna.Native;
-import com.sun.jna.NativeLibrary;
-import com.sun.jna.Platform;
 
 /** The JNA implementation of {@link LinuxLibc}, direct-mapped; registered only on Linux. */
 final class JnaLinuxLibc {
@@ -10,7 +8,7 @@ final class JnaLinuxLibc {
 
     static {
         if (Os.LINUX) {
-            Native.register(JnaLinuxLibc.class, NativeLibrary.getInstance(Platform.C_LIBRARY_NAME));
+            Native.register(JnaLinuxLibc.class, JnaLibraries.libc());
         }
     }
 

@@ -3,7 +3,6 @@ package dev.teardown.posix;
 import com.sun.jna.Function;
 import com.sun.jna.Native;
 import com.sun.jna.NativeLibrary;
-import com.sun.jna.Platform;
 import com.sun.jna.Pointer;
 
 /** The JNA implementation of {@link SpawnLibc}, direct-mapped; opaque structs and string arrays by address. */
@@ -13,7 +12,7 @@ final class JnaSpawnLibc {
     private static final NativeLibrary C;
 
     static {
-        C = Os.KIND != Os.Kind.UNSUPPORTED ? NativeLibrary.getInstance(Platform.C_LIBRARY_NAME) : null;
+        C = Os.KIND != Os.Kind.UNSUPPORTED ? JnaLibraries.libc() : null;
         if (C != null) {
             Native.register(JnaSpawnLibc.class, C);
         }
