@@ -1,6 +1,7 @@
 package dev.teardown;
 
 import dev.teardown.posix.Buffers;
+import dev.teardown.posix.CarrierPoller;
 import dev.teardown.posix.Errno;
 import dev.teardown.posix.Libc;
 import dev.teardown.posix.Os;
@@ -25,6 +26,8 @@ final class Descriptor {
     private static final int COUNT_MASK = CLOSING - 1;
     private static final int ARMED_INPUT = 1;
     private static final int ARMED_OUTPUT = 2;
+    private static final int ARMED_CARRIER_INPUT = 4;
+    private static final int ARMED_CARRIER_OUTPUT = 8;
     private static final VarHandle STATE;
     private static final VarHandle CLAIMED;
     private static final VarHandle ARMED;
@@ -147,9 +150,27 @@ final class Descriptor {
             }
         }
         if (isClosing()) {
-            throw new SocketClosedException(call, 0, what + " was closed by another thread");
+            throw new ClosedWhileWaiting(call, what);
         }
         return true;
+    }
+
+    /**
+     * What a call woken by a close throws: without a stack trace, which would cost more than the rest of the wake-up
+     * (a server closing thousands of parked connections fills one per waiter), and which would only show teardown's
+     * wait. The message names the call and the handle.
+     */
+    private static final class ClosedWhileWaiting extends SocketClosedException {
+        private static final long serialVersionUID = 1L;
+
+        ClosedWhileWaiting(String call, String what) {
+            super(call, 0, what + " was closed by another thread while this call waited");
+        }
+
+        @Override
+        public synchronized Throwable fillInStackTrace() {
+            return this;
+        }
     }
 
     /**
@@ -188,27 +209,58 @@ final class Descriptor {
     }
 
     private void park(String call, short events, Deadline deadline, Thread t) throws TcpException {
+        if (CarrierPoller.ENABLED && Threads.currentIsVirtual()) {
+            parkOnCarrier(call, events, deadline, t);
+            return;
+        }
         Poller p = poller(events);
         int e = p.arm(fd, t);
         if (e != 0) {
             throw TcpException.of("epoll_ctl (" + call + ")", e);
         }
         try {
-            boolean owned = t == closer;
-            if (!isClosing() || owned) {
-                if (deadline.isNone()) {
-                    LockSupport.park(this);
-                } else {
-                    LockSupport.parkNanos(this, deadline.remaining());
-                }
-            }
-            // An interrupted virtual thread would never park again: a call gives up, keeping the interrupt status;
-            // the closer (which never throws) notices it in Closer.run.
-            if (!owned && t.isInterrupted()) {
-                throw new TcpException(call, Errno.EINTR, "interrupted while waiting (the thread's interrupt status stays set)");
-            }
+            parkArmed(call, deadline, t);
         } finally {
             p.disarm(fd, t);
+        }
+    }
+
+    /** A virtual thread's wait on the {@link CarrierPoller}s: registered once per descriptor, no system call per wait. */
+    private void parkOnCarrier(String call, short events, Deadline deadline, Thread t) throws TcpException {
+        boolean in = events == Os.POLLIN;
+        int bit = in ? ARMED_CARRIER_INPUT : ARMED_CARRIER_OUTPUT;
+        boolean first = (armed & bit) == 0;
+        if (first) {
+            ARMED.getAndBitwiseOr(this, bit); // before registering: the close deregisters whatever may be registered
+        }
+        CarrierPoller p = in ? CarrierPoller.input(fd) : CarrierPoller.output(fd);
+        int e = p.arm(fd, t, first);
+        if (e == CarrierPoller.READY) {
+            return; // readiness came after the failed call: retry it
+        }
+        if (e != 0) {
+            throw TcpException.of("epoll_ctl (" + call + ")", e);
+        }
+        try {
+            parkArmed(call, deadline, t);
+        } finally {
+            p.disarm(fd, t);
+        }
+    }
+
+    private void parkArmed(String call, Deadline deadline, Thread t) throws TcpException {
+        boolean owned = t == closer;
+        if (!isClosing() || owned) {
+            if (deadline.isNone()) {
+                LockSupport.park(this);
+            } else {
+                LockSupport.parkNanos(this, deadline.remaining());
+            }
+        }
+        // An interrupted virtual thread would never park again: a call gives up, keeping the interrupt status;
+        // the closer (which never throws) notices it in Closer.run.
+        if (!owned && t.isInterrupted()) {
+            throw new TcpException(call, Errno.EINTR, "interrupted while waiting (the thread's interrupt status stays set)");
         }
     }
 
@@ -320,6 +372,12 @@ final class Descriptor {
         }
         if ((a & ARMED_OUTPUT) != 0) {
             Poller.output().deregister(fd);
+        }
+        if ((a & ARMED_CARRIER_INPUT) != 0) {
+            CarrierPoller.input(fd).deregister(fd);
+        }
+        if ((a & ARMED_CARRIER_OUTPUT) != 0) {
+            CarrierPoller.output(fd).deregister(fd);
         }
     }
 
