@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Paired, alternating A/B echo rounds for issue 21 (carrier pollers): every variant once per round, the order reversed
+# every other round, each a fresh EchoServer JVM (virtual threads, 2 carriers, IDLE idle connections parked in read)
+# pinned to CPU 1 against the C echo-load pinned to CPU 0, in a private network namespace. Run it under
+#   flock /tmp/teardown-bench.lock benchmarks/parking/echo-ab.sh ROUNDS CLIENTS IDLE VARIANT...
+# VARIANT is name=impl[:jvm-flag,...], e.g. td=teardown jdk=jdk-socket jdk1=jdk-socket:-Djdk.pollerMode=1
+#   tdp=teardown:-Ddev.teardown.poller=platform
+# Prints one CSV line per run (round,clients,idle,variant,rtt_per_sec,load1) and, at the end, medians and paired
+# ratios against the first variant. Env: JAVA (default Temurin 25), SIZE (message bytes, 64), WARMUP (3), DURATION (5).
+set -euo pipefail
+if [ -z "${TD_AB_INSIDE:-}" ]; then
+    export TD_AB_INSIDE=1
+    exec unshare -n "$0" "$@"
+fi
+ip link set lo up
+sysctl -qw net.ipv4.ip_local_port_range="1024 65535" net.ipv4.tcp_tw_reuse=1 net.core.somaxconn=4096
+ulimit -n 20000 2>/dev/null || true
+here=$(cd "$(dirname "$0")/.." && pwd)
+JAVA=${JAVA:-/usr/lib/jvm/temurin-25-jdk-amd64/bin/java}
+JAR=$here/target/benchmarks.jar
+LOAD=$here/../native/target/bin/echo-load
+SIZE=${SIZE:-64}; WARMUP=${WARMUP:-3}; DURATION=${DURATION:-5}
+rounds=$1 clients=$2 idle=$3; shift 3
+variants=("$@")
+out=$(mktemp -d)
+once() { # round name impl flags
+    local round=$1 name=$2 impl=$3 flags=$4 fifo=$out/in.$name port line rate
+    mkfifo "$fifo"
+    # shellcheck disable=SC2086
+    taskset -c 1 "$JAVA" -Xms1g -Xmx2g -XX:+UseParallelGC -Djdk.virtualThreadScheduler.parallelism=2 \
+        --enable-native-access=ALL-UNNAMED ${flags//,/ } -cp "$JAR" dev.teardown.bench.EchoServer "$impl" virtual 4096 "$idle" \
+        <"$fifo" >"$out/server.$name" 2>"$out/err.$name" &
+    local pid=$!
+    exec 9>"$fifo"
+    for _ in $(seq 200); do grep -q LISTENING "$out/server.$name" 2>/dev/null && break; sleep 0.05; done
+    port=$(awk '/LISTENING/ {print $2}' "$out/server.$name")
+    line=$(taskset -c 0 "$LOAD" --port "$port" --clients "$clients" --size "$SIZE" --warmup "$WARMUP" --duration "$DURATION" | grep RESULT || true)
+    exec 9>&-
+    wait "$pid" || true
+    rm -f "$fifo"
+    rate=$(sed -n 's/.*rtt_per_sec=\([0-9.]*\).*/\1/p' <<<"$line")
+    echo "$round,$clients,$idle,$name,${rate:-nan},$(cut -d' ' -f1 /proc/loadavg)"
+}
+echo "round,clients,idle,variant,rtt_per_sec,load1"
+for ((r = 1; r <= rounds; r++)); do
+    order=("${variants[@]}")
+    if ((r % 2 == 0)); then
+        order=(); for ((i = ${#variants[@]} - 1; i >= 0; i--)); do order+=("${variants[i]}"); done
+    fi
+    for v in "${order[@]}"; do
+        name=${v%%=*} rest=${v#*=}
+        impl=${rest%%:*} flags=""
+        [[ $rest == *:* ]] && flags=${rest#*:}
+        once "$r" "$name" "$impl" "$flags"
+    done
+done | tee "$out/runs.csv"
+python3 - "$out/runs.csv" "${variants[0]%%=*}" <<'PY'
+import csv, statistics, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+ref = sys.argv[2]
+names = list(dict.fromkeys(r['variant'] for r in rows))
+rate = {(r['round'], r['variant']): float(r['rtt_per_sec']) for r in rows}
+rounds = sorted({r['round'] for r in rows}, key=int)
+for n in names:
+    rs = [rate[(k, n)] for k in rounds if (k, n) in rate]
+    line = f"{n:10s} median {statistics.median(rs):9.0f} rt/s"
+    if n != ref:
+        pr = [rate[(k, ref)] / rate[(k, n)] for k in rounds if (k, n) in rate and (k, ref) in rate and rate[(k, n)] > 0]
+        line += f"   {ref}/{n} paired median {statistics.median(pr):.3f}  per round " + ", ".join(f"{x:.2f}" for x in pr)
+    print(line)
+PY
+rm -rf "$out"
