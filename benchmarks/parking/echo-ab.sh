@@ -7,6 +7,8 @@
 #   tdp=teardown:-Ddev.teardown.poller=platform
 # Prints one CSV line per run (round,clients,idle,variant,rtt_per_sec,load1) and, at the end, medians and paired
 # ratios against the first variant. Env: JAVA (default Temurin 25), SIZE (message bytes, 64), WARMUP (3), DURATION (5).
+# SYSCALLS=1: instead, count the server's system calls (perf stat, tracepoints) over the whole echo-load run (use WARMUP=0)
+# and print them per round trip, by call.
 set -euo pipefail
 if [ -z "${TD_AB_INSIDE:-}" ]; then
     export TD_AB_INSIDE=1
@@ -19,6 +21,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 JAVA=${JAVA:-/usr/lib/jvm/temurin-25-jdk-amd64/bin/java}
 JAR=$here/target/benchmarks.jar
 LOAD=$here/../native/target/bin/echo-load
+PERF_EVENTS=raw_syscalls:sys_enter,syscalls:sys_enter_recvfrom,syscalls:sys_enter_read,syscalls:sys_enter_sendto,syscalls:sys_enter_write,syscalls:sys_enter_epoll_ctl,syscalls:sys_enter_epoll_wait,syscalls:sys_enter_epoll_pwait,syscalls:sys_enter_poll,syscalls:sys_enter_ppoll,syscalls:sys_enter_futex,syscalls:sys_enter_sched_yield
 SIZE=${SIZE:-64}; WARMUP=${WARMUP:-3}; DURATION=${DURATION:-5}
 rounds=$1 clients=$2 idle=$3; shift 3
 variants=("$@")
@@ -34,13 +37,25 @@ once() { # round name impl flags
     exec 9>"$fifo"
     for _ in $(seq 200); do grep -q LISTENING "$out/server.$name" 2>/dev/null && break; sleep 0.05; done
     port=$(awk '/LISTENING/ {print $2}' "$out/server.$name")
+    local perfpid=""
+    if [ -n "${SYSCALLS:-}" ]; then
+        perf stat -x, -o "$out/perf.$name" -p "$pid" -e "$PERF_EVENTS" & perfpid=$!
+        sleep 0.5
+    fi
     line=$(taskset -c 0 "$LOAD" --port "$port" --clients "$clients" --size "$SIZE" --warmup "$WARMUP" --duration "$DURATION" | grep RESULT || true)
+    if [ -n "$perfpid" ]; then
+        kill -INT "$perfpid"; wait "$perfpid" || true
+        local rtts; rtts=$(sed -n 's/.* round_trips=\([0-9]*\).*/\1/p' <<<"$line")
+        echo "syscalls per round trip, $name ($rtts round trips):" >&2
+        awk -F, -v n="$rtts" '$3 ~ /:/ && $1 > 0 {sub(/.*sys_enter_?/, "", $3); printf "    %-14s %6.2f\n", ($3 == "" ? "ALL" : $3), $1 / n}' "$out/perf.$name" >&2
+    fi
     exec 9>&-
     wait "$pid" || true
     rm -f "$fifo"
     rate=$(sed -n 's/.*rtt_per_sec=\([0-9.]*\).*/\1/p' <<<"$line")
     echo "$round,$clients,$idle,$name,${rate:-nan},$(cut -d' ' -f1 /proc/loadavg)"
 }
+{
 echo "round,clients,idle,variant,rtt_per_sec,load1"
 for ((r = 1; r <= rounds; r++)); do
     order=("${variants[@]}")
@@ -53,7 +68,8 @@ for ((r = 1; r <= rounds; r++)); do
         [[ $rest == *:* ]] && flags=${rest#*:}
         once "$r" "$name" "$impl" "$flags"
     done
-done | tee "$out/runs.csv"
+done
+} | tee "$out/runs.csv"
 python3 - "$out/runs.csv" "${variants[0]%%=*}" <<'PY'
 import csv, statistics, sys
 rows = list(csv.DictReader(open(sys.argv[1])))

@@ -49,6 +49,13 @@ final class Descriptor {
      */
     private static final boolean PLATFORM_THREADS_PARK = Boolean.getBoolean("dev.teardown.platformThreadsPark");
 
+    /**
+     * A virtual thread's read tries recv(2) before it waits even when the last read drained the socket, when the
+     * system property {@code dev.teardown.readFirst} is {@code true}: the other half of an A/B measurement (see
+     * {@link #waitBeforeRead}).
+     */
+    private static final boolean READ_FIRST = Boolean.getBoolean("dev.teardown.readFirst");
+
     final int fd;
     private final String what;
     @SuppressWarnings("unused") // accessed through STATE
@@ -57,6 +64,8 @@ final class Descriptor {
     private volatile boolean claimed;
     private volatile Thread closer;
     private volatile int armed;
+    /** The last read took less than it asked for: the receive queue was empty after it ({@link #waitBeforeRead}). */
+    private volatile boolean inputDrained;
     private boolean released;
     /** Threads waiting on this fd (a {@link Waiters} set of parked threads and wakers); guarded by this. */
     private Object waiters;
@@ -170,6 +179,25 @@ final class Descriptor {
         @Override
         public synchronized Throwable fillInStackTrace() {
             return this;
+        }
+    }
+
+    /**
+     * Whether a read on the current thread should wait before its first recv(2): a virtual thread on the carrier
+     * pollers, this descriptor registered there (edge-triggered), and the last read drained the receive queue. Any byte
+     * (or FIN, or error) that arrived since then raised an edge, which either wakes the wait or left a mark that ends it
+     * at once: the recv that would have failed with EAGAIN is saved, and nothing that arrived is waited past.
+     */
+    boolean waitBeforeRead() {
+        return inputDrained && !READ_FIRST && (armed & ARMED_CARRIER_INPUT) != 0 && CarrierPoller.ENABLED
+                && Threads.currentIsVirtual();
+    }
+
+    /** A read got {@code got} bytes of the {@code asked} it asked for (0: EOF or an error, which the next read must see). */
+    void readDone(long got, int asked) {
+        boolean drained = got > 0 && got < asked;
+        if (drained != inputDrained) {
+            inputDrained = drained;
         }
     }
 

@@ -17,8 +17,9 @@ import org.junit.jupiter.api.Timeout;
 /**
  * The poller design virtual threads wait on (issue 21), run by CI once per design: the carrier pollers (virtual
  * threads polling edge-triggered registrations) and the platform poller threads ({@code -Ddev.teardown.poller=platform}).
- * Whichever it is, no readiness is lost: not in a long ping-pong where data arrives between a failed read and the park,
- * nor when an edge arrives while nobody waits.
+ * Whichever it is, no readiness is lost: not in a long ping-pong where data arrives between a failed read and the park
+ * (or, on the carrier pollers, where a read that follows a draining read waits before its first recv), nor when an
+ * edge arrives while nobody waits, nor an EOF.
  */
 @Timeout(60)
 class VirtualThreadPollerTest {
@@ -122,6 +123,10 @@ class VirtualThreadPollerTest {
                 });
                 assertEquals(2, reader.read(b.clear(), Duration.ofSeconds(5)));
                 assertEquals(8, b.get(0));
+                // EOF after a read that drained the queue, and again after EOF: at once, never a wait
+                p.client().shutdownOutput();
+                assertEquals(-1, reader.read(b.clear(), Duration.ofSeconds(5)));
+                assertEquals(-1, reader.read(b.clear(), Duration.ofSeconds(5)));
             });
             Throwable t = f.get(30, TimeUnit.SECONDS);
             if (t != null) {
