@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# Paired, alternating A/B echo rounds for issue 21 (carrier pollers): every variant once per round, the order reversed
-# every other round, each a fresh EchoServer JVM (virtual threads, 2 carriers, IDLE idle connections parked in read)
-# pinned to CPU 1 against the C echo-load pinned to CPU 0, in a private network namespace. Run it under
+# Paired, alternating A/B echo rounds for issue 21 (carrier pollers): one warmed EchoServer JVM per variant (virtual
+# threads, 2 carriers, IDLE idle connections parked in read), all started first and JIT-warmed, pinned to CPU 1; then
+# every round runs the C echo-load (pinned to CPU 0) against each in turn, the order reversed every other round, in a
+# private network namespace. Run it under
 #   flock /tmp/teardown-bench.lock benchmarks/parking/echo-ab.sh ROUNDS CLIENTS IDLE VARIANT...
 # VARIANT is name=impl[:jvm-flag,...], e.g. td=teardown jdk=jdk-socket jdk1=jdk-socket:-Djdk.pollerMode=1
 #   tdp=teardown:-Ddev.teardown.poller=platform
 # Prints one CSV line per run (round,clients,idle,variant,rtt_per_sec,load1) and, at the end, medians and paired
-# ratios against the first variant. Env: JAVA (default Temurin 25), SIZE (message bytes, 64), WARMUP (3), DURATION (5).
+# ratios against the first variant. Env: JAVA (default Temurin 25), SIZE (message bytes, 64), WARMUP (per run, 0.5 s),
+# DURATION (per run, 2 s), WARMUP_FIRST (each server's first, discarded run, 5 s).
 # SYSCALLS=1: instead, count the server's system calls (perf stat, tracepoints) over the whole echo-load run (use WARMUP=0)
 # and print them per round trip, by call.
 set -euo pipefail
@@ -22,54 +24,66 @@ JAVA=${JAVA:-/usr/lib/jvm/temurin-25-jdk-amd64/bin/java}
 JAR=$here/target/benchmarks.jar
 LOAD=$here/../native/target/bin/echo-load
 PERF_EVENTS=raw_syscalls:sys_enter,syscalls:sys_enter_recvfrom,syscalls:sys_enter_read,syscalls:sys_enter_sendto,syscalls:sys_enter_write,syscalls:sys_enter_epoll_ctl,syscalls:sys_enter_epoll_wait,syscalls:sys_enter_epoll_pwait,syscalls:sys_enter_poll,syscalls:sys_enter_ppoll,syscalls:sys_enter_futex,syscalls:sys_enter_sched_yield
-SIZE=${SIZE:-64}; WARMUP=${WARMUP:-3}; DURATION=${DURATION:-5}
+SIZE=${SIZE:-64}; WARMUP=${WARMUP:-0.5}; DURATION=${DURATION:-2}; WARMUP_FIRST=${WARMUP_FIRST:-5}
 rounds=$1 clients=$2 idle=$3; shift 3
 variants=("$@")
 out=$(mktemp -d)
-once() { # round name impl flags
-    local round=$1 name=$2 impl=$3 flags=$4 fifo=$out/in.$name port line rate
+start() { # name impl flags: a server JVM pinned to CPU 1, kept until its stdin (fd 9+) closes
+    local name=$1 impl=$2 flags=$3 fifo=$out/in.$1
     mkfifo "$fifo"
     # shellcheck disable=SC2086
     taskset -c 1 "$JAVA" -Xms1g -Xmx2g -XX:+UseParallelGC -Djdk.virtualThreadScheduler.parallelism=2 \
         --enable-native-access=ALL-UNNAMED ${flags//,/ } -cp "$JAR" dev.teardown.bench.EchoServer "$impl" virtual 4096 "$idle" \
         <"$fifo" >"$out/server.$name" 2>"$out/err.$name" &
-    local pid=$!
-    exec 9>"$fifo"
-    for _ in $(seq 200); do grep -q LISTENING "$out/server.$name" 2>/dev/null && break; sleep 0.05; done
-    port=$(awk '/LISTENING/ {print $2}' "$out/server.$name")
-    local perfpid=""
+    pids[$name]=$!
+    eval "exec {fd}>\"$fifo\""
+    fds[$name]=$fd
+    for _ in $(seq 400); do grep -q LISTENING "$out/server.$name" 2>/dev/null && break; sleep 0.05; done
+    ports[$name]=$(awk '/LISTENING/ {print $2}' "$out/server.$name")
+}
+load() { # name warmup duration -> the echo-load RESULT line
+    taskset -c 0 "$LOAD" --port "${ports[$1]}" --clients "$clients" --size "$SIZE" --warmup "$2" --duration "$3" | grep RESULT || true
+}
+once() { # round name
+    local line rate perfpid=""
     if [ -n "${SYSCALLS:-}" ]; then
-        perf stat -x, -o "$out/perf.$name" -p "$pid" -e "$PERF_EVENTS" & perfpid=$!
+        perf stat -x, -o "$out/perf.$2" -p "${pids[$2]}" -e "$PERF_EVENTS" & perfpid=$!
         sleep 0.5
     fi
-    line=$(taskset -c 0 "$LOAD" --port "$port" --clients "$clients" --size "$SIZE" --warmup "$WARMUP" --duration "$DURATION" | grep RESULT || true)
+    line=$(load "$2" "$WARMUP" "$DURATION")
     if [ -n "$perfpid" ]; then
         kill -INT "$perfpid"; wait "$perfpid" || true
         local rtts; rtts=$(sed -n 's/.* round_trips=\([0-9]*\).*/\1/p' <<<"$line")
-        echo "syscalls per round trip, $name ($rtts round trips):" >&2
-        awk -F, -v n="$rtts" '$3 ~ /:/ && $1 > 0 {sub(/.*sys_enter_?/, "", $3); printf "    %-14s %6.2f\n", ($3 == "" ? "ALL" : $3), $1 / n}' "$out/perf.$name" >&2
+        echo "syscalls per round trip, $2 ($rtts round trips):" >&2
+        awk -F, -v n="$rtts" '$3 ~ /:/ && $1 > 0 {sub(/.*sys_enter_?/, "", $3); printf "    %-14s %6.2f\n", ($3 == "" ? "ALL" : $3), $1 / n}' "$out/perf.$2" >&2
     fi
-    exec 9>&-
-    wait "$pid" || true
-    rm -f "$fifo"
     rate=$(sed -n 's/.*rtt_per_sec=\([0-9.]*\).*/\1/p' <<<"$line")
-    echo "$round,$clients,$idle,$name,${rate:-nan},$(cut -d' ' -f1 /proc/loadavg)"
+    echo "$1,$clients,$idle,$2,${rate:-nan},$(cut -d' ' -f1 /proc/loadavg)"
 }
+declare -A pids fds ports
+names=()
+for v in "${variants[@]}"; do
+    name=${v%%=*} rest=${v#*=}
+    impl=${rest%%:*} flags=""
+    [[ $rest == *:* ]] && flags=${rest#*:}
+    start "$name" "$impl" "$flags"
+    names+=("$name")
+    load "$name" "$WARMUP_FIRST" 1 >/dev/null # JIT warm-up, discarded
+done
 {
 echo "round,clients,idle,variant,rtt_per_sec,load1"
 for ((r = 1; r <= rounds; r++)); do
-    order=("${variants[@]}")
+    order=("${names[@]}")
     if ((r % 2 == 0)); then
-        order=(); for ((i = ${#variants[@]} - 1; i >= 0; i--)); do order+=("${variants[i]}"); done
+        order=(); for ((i = ${#names[@]} - 1; i >= 0; i--)); do order+=("${names[i]}"); done
     fi
-    for v in "${order[@]}"; do
-        name=${v%%=*} rest=${v#*=}
-        impl=${rest%%:*} flags=""
-        [[ $rest == *:* ]] && flags=${rest#*:}
-        once "$r" "$name" "$impl" "$flags"
+    for n in "${order[@]}"; do
+        once "$r" "$n"
     done
 done
 } | tee "$out/runs.csv"
+for n in "${names[@]}"; do eval "exec ${fds[$n]}>&-"; done
+wait
 python3 - "$out/runs.csv" "${variants[0]%%=*}" <<'PY'
 import csv, statistics, sys
 rows = list(csv.DictReader(open(sys.argv[1])))

@@ -129,7 +129,8 @@ final class Descriptor {
 
     /**
      * Waits, holding a use, until the fd may be ready for {@code events} (POLLIN or POLLOUT): the caller then
-     * retries its non-blocking call. Returns false once {@code deadline} has passed.
+     * retries its non-blocking call. Returns false once {@code deadline} has passed. A thread that parks lends its use
+     * back while parked (a close need not wait for it to run again), and holds it again when this returns or throws.
      *
      * @throws SocketClosedException if the handle is closed before or during the wait
      */
@@ -278,17 +279,31 @@ final class Descriptor {
 
     private void parkArmed(String call, Deadline deadline, Thread t) throws TcpException {
         boolean owned = t == closer;
-        if (!isClosing() || owned) {
-            if (deadline.isNone()) {
-                LockSupport.park(this);
-            } else {
-                LockSupport.parkNanos(this, deadline.remaining());
+        if (owned) {
+            parkUntil(deadline);
+        } else if (!isClosing()) {
+            // A parked call lends its use back: a close then waits for no parked call to run again (it is woken, takes the
+            // use back and sees CLOSING without touching the number). Only parked waits do: a platform thread in poll(2)
+            // passes the number to the kernel and keeps its use.
+            release();
+            try {
+                parkUntil(deadline);
+            } finally {
+                STATE.getAndAdd(this, 1); // even if closing: the caller's use is given back once, by its try-with-resources
             }
         }
         // An interrupted virtual thread would never park again: a call gives up, keeping the interrupt status;
         // the closer (which never throws) notices it in Closer.run.
         if (!owned && t.isInterrupted()) {
             throw new TcpException(call, Errno.EINTR, "interrupted while waiting (the thread's interrupt status stays set)");
+        }
+    }
+
+    private void parkUntil(Deadline deadline) {
+        if (deadline.isNone()) {
+            LockSupport.park(this);
+        } else {
+            LockSupport.parkNanos(this, deadline.remaining());
         }
     }
 
