@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -36,16 +37,7 @@ class VirtualThreadPollerTest {
 
     /** Starts {@code body} on a virtual thread; the future completes with what it threw, or null. */
     private static CompletableFuture<Throwable> virtual(VirtualThreadParkingTest.ThrowingRunnable body) {
-        CompletableFuture<Throwable> f = new CompletableFuture<>();
-        Thread.startVirtualThread(() -> {
-            try {
-                body.run();
-                f.complete(null);
-            } catch (Throwable t) {
-                f.complete(t);
-            }
-        });
-        return f;
+        return VirtualThreadParkingTest.onVirtualThread("poller-test", body, new AtomicReference<>());
     }
 
     private static void exchange(TcpSocket s, boolean first, int rounds) throws TcpException {
@@ -138,17 +130,10 @@ class VirtualThreadPollerTest {
     @Test
     void aCallWokenByACloseThrowsWithoutAStackTraceAndNamesTheCall() throws Exception {
         try (Net.Pair p = Net.Pair.open(Net.V4)) {
-            List<Thread> t = new ArrayList<>();
-            CompletableFuture<Throwable> read = new CompletableFuture<>();
-            t.add(Thread.startVirtualThread(() -> {
-                try {
-                    p.server().read(ByteBuffer.allocate(8));
-                    read.complete(null);
-                } catch (Throwable e) {
-                    read.complete(e);
-                }
-            }));
-            VirtualThreads.awaitParkedInTeardown(t.get(0));
+            AtomicReference<Thread> reader = new AtomicReference<>();
+            CompletableFuture<Throwable> read = VirtualThreadParkingTest.onVirtualThread("reader",
+                    () -> p.server().read(ByteBuffer.allocate(8)), reader);
+            VirtualThreads.awaitParkedInTeardown(reader.get());
             p.server().close(CloseMode.RELEASE);
             Throwable e = read.get(5, TimeUnit.SECONDS);
             assertTrue(e instanceof SocketClosedException, "read threw " + e);
