@@ -10,7 +10,7 @@
 # ratios against the first variant. Env: JAVA (default Temurin 25), SIZE (message bytes, 64), WARMUP (per run, 0.5 s),
 # DURATION (per run, 2 s), WARMUP_FIRST (each server's first, discarded run, 5 s).
 # SYSCALLS=1: instead, count the server's system calls (perf stat, tracepoints) over the whole echo-load run (use WARMUP=0)
-# and print them per round trip, by call.
+# and print them per round trip, by call, with the server's CPU time (cpu_us) and context switches per round trip.
 set -euo pipefail
 if [ -z "${TD_AB_INSIDE:-}" ]; then
     export TD_AB_INSIDE=1
@@ -23,7 +23,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 JAVA=${JAVA:-/usr/lib/jvm/temurin-25-jdk-amd64/bin/java}
 JAR=$here/target/benchmarks.jar
 LOAD=$here/../native/target/bin/echo-load
-PERF_EVENTS=raw_syscalls:sys_enter,syscalls:sys_enter_recvfrom,syscalls:sys_enter_read,syscalls:sys_enter_sendto,syscalls:sys_enter_write,syscalls:sys_enter_epoll_ctl,syscalls:sys_enter_epoll_wait,syscalls:sys_enter_epoll_pwait,syscalls:sys_enter_poll,syscalls:sys_enter_ppoll,syscalls:sys_enter_futex,syscalls:sys_enter_sched_yield
+PERF_EVENTS=task-clock,context-switches,raw_syscalls:sys_enter,syscalls:sys_enter_recvfrom,syscalls:sys_enter_read,syscalls:sys_enter_sendto,syscalls:sys_enter_write,syscalls:sys_enter_epoll_ctl,syscalls:sys_enter_epoll_wait,syscalls:sys_enter_epoll_pwait,syscalls:sys_enter_poll,syscalls:sys_enter_ppoll,syscalls:sys_enter_futex,syscalls:sys_enter_sched_yield
 SIZE=${SIZE:-64}; WARMUP=${WARMUP:-0.5}; DURATION=${DURATION:-2}; WARMUP_FIRST=${WARMUP_FIRST:-5}
 rounds=$1 clients=$2 idle=$3; shift 3
 variants=("$@")
@@ -55,7 +55,8 @@ once() { # round name
         kill -INT "$perfpid"; wait "$perfpid" || true
         local rtts; rtts=$(sed -n 's/.* round_trips=\([0-9]*\).*/\1/p' <<<"$line")
         echo "syscalls per round trip, $2 ($rtts round trips):" >&2
-        awk -F, -v n="$rtts" '$3 ~ /:/ && $1 > 0 {sub(/.*sys_enter_?/, "", $3); printf "    %-14s %6.2f\n", ($3 == "" ? "ALL" : $3), $1 / n}' "$out/perf.$2" >&2
+        awk -F, -v n="$rtts" '$1 ~ /^[0-9.]+$/ && $1 > 0 {name = $3; v = $1 / n; if (name == "task-clock") {name = "cpu_us"; v = $1 * 1000 / n}
+            sub(/.*sys_enter_?/, "", name); printf "    %-16s %7.2f\n", (name == "" ? "ALL" : name), v}' "$out/perf.$2" >&2
     fi
     rate=$(sed -n 's/.*rtt_per_sec=\([0-9.]*\).*/\1/p' <<<"$line")
     echo "$1,$clients,$idle,$2,${rate:-nan},$(cut -d' ' -f1 /proc/loadavg)"
