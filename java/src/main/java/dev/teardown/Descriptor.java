@@ -237,73 +237,66 @@ final class Descriptor {
         return in ? Poller.input() : Poller.output();
     }
 
+    /**
+     * Parks {@code t} until the fd may be ready. One frame from here to {@link LockSupport#park}: a parked virtual
+     * thread keeps its frames in the heap, once per idle connection. A virtual thread waits on the {@link CarrierPoller}s
+     * (registered once per descriptor, no system call per wait), otherwise on the platform {@link Poller}s.
+     */
     private void park(String call, short events, Deadline deadline, Thread t) throws TcpException {
+        CarrierPoller cp = null;
+        Poller p = null;
+        int e;
         if (CarrierPoller.ENABLED && Threads.currentIsVirtual()) {
-            parkOnCarrier(call, events, deadline, t);
-            return;
-        }
-        Poller p = poller(events);
-        int e = p.arm(fd, t);
-        if (e != 0) {
-            throw TcpException.of("epoll_ctl (" + call + ")", e);
-        }
-        try {
-            parkArmed(call, deadline, t);
-        } finally {
-            p.disarm(fd, t);
-        }
-    }
-
-    /** A virtual thread's wait on the {@link CarrierPoller}s: registered once per descriptor, no system call per wait. */
-    private void parkOnCarrier(String call, short events, Deadline deadline, Thread t) throws TcpException {
-        boolean in = events == Os.POLLIN;
-        int bit = in ? ARMED_CARRIER_INPUT : ARMED_CARRIER_OUTPUT;
-        boolean first = (armed & bit) == 0;
-        if (first) {
-            ARMED.getAndBitwiseOr(this, bit); // before registering: the close deregisters whatever may be registered
-        }
-        CarrierPoller p = in ? CarrierPoller.input(fd) : CarrierPoller.output(fd);
-        int e = p.arm(fd, t, first);
-        if (e == CarrierPoller.READY) {
-            return; // readiness came after the failed call: retry it
-        }
-        if (e != 0) {
-            throw TcpException.of("epoll_ctl (" + call + ")", e);
-        }
-        try {
-            parkArmed(call, deadline, t);
-        } finally {
-            p.disarm(fd, t);
-        }
-    }
-
-    private void parkArmed(String call, Deadline deadline, Thread t) throws TcpException {
-        boolean owned = t == closer;
-        if (owned) {
-            parkUntil(deadline);
-        } else if (!isClosing()) {
-            // A parked call lends its use back: a close then waits for no parked call to run again (it is woken, takes the
-            // use back and sees CLOSING without touching the number). Only parked waits do: a platform thread in poll(2)
-            // passes the number to the kernel and keeps its use.
-            release();
-            try {
-                parkUntil(deadline);
-            } finally {
-                STATE.getAndAdd(this, 1); // even if closing: the caller's use is given back once, by its try-with-resources
+            boolean in = events == Os.POLLIN;
+            int bit = in ? ARMED_CARRIER_INPUT : ARMED_CARRIER_OUTPUT;
+            boolean first = (armed & bit) == 0;
+            if (first) {
+                ARMED.getAndBitwiseOr(this, bit); // before registering: the close deregisters whatever may be registered
             }
-        }
-        // An interrupted virtual thread would never park again: a call gives up, keeping the interrupt status;
-        // the closer (which never throws) notices it in Closer.run.
-        if (!owned && t.isInterrupted()) {
-            throw new TcpException(call, Errno.EINTR, "interrupted while waiting (the thread's interrupt status stays set)");
-        }
-    }
-
-    private void parkUntil(Deadline deadline) {
-        if (deadline.isNone()) {
-            LockSupport.park(this);
+            cp = in ? CarrierPoller.input(fd) : CarrierPoller.output(fd);
+            e = cp.arm(fd, t, first);
+            if (e == CarrierPoller.READY) {
+                return; // readiness came after the failed call: retry it
+            }
         } else {
-            LockSupport.parkNanos(this, deadline.remaining());
+            p = poller(events);
+            e = p.arm(fd, t);
+        }
+        if (e != 0) {
+            throw TcpException.of("epoll_ctl (" + call + ")", e);
+        }
+        try {
+            boolean owned = t == closer;
+            if (owned || !isClosing()) {
+                // A parked call lends its use back: a close then waits for no parked call to run again (it is woken,
+                // takes the use back and sees CLOSING without touching the number). Only parked waits do: a platform
+                // thread in poll(2) passes the number to the kernel and keeps its use. The closer holds no use.
+                if (!owned) {
+                    release();
+                }
+                try {
+                    if (deadline.isNone()) {
+                        LockSupport.park(this);
+                    } else {
+                        LockSupport.parkNanos(this, deadline.remaining());
+                    }
+                } finally {
+                    if (!owned) {
+                        STATE.getAndAdd(this, 1); // even if closing: the caller's use is given back once, by its try-with-resources
+                    }
+                }
+            }
+            // An interrupted virtual thread would never park again: a call gives up, keeping the interrupt status;
+            // the closer (which never throws) notices it in Closer.run.
+            if (!owned && t.isInterrupted()) {
+                throw new TcpException(call, Errno.EINTR, "interrupted while waiting (the thread's interrupt status stays set)");
+            }
+        } finally {
+            if (cp != null) {
+                cp.disarm(fd, t);
+            } else {
+                p.disarm(fd, t);
+            }
         }
     }
 
