@@ -16,7 +16,8 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * One descriptor and its lifetime word, which owns the close protocol. Every call on the fd holds a
  * {@link Use} (try-with-resources). A call that would block waits here: a virtual thread parks on the
- * {@link Poller}, a platform thread polls the fd beside a {@link Waker} borrowed for the wait. Closing marks the word
+ * {@link CarrierPoller}s (or the platform {@link Poller}s), lending its use back while parked; a platform thread polls
+ * the fd beside a {@link Waker} borrowed for the wait, holding its use. Closing marks the word
  * CLOSING and wakes every waiter ({@link #markClosing}), one closer claims the close and waits until no call
  * uses the fd ({@link #claimExclusive}), and the close sequence then ends with {@link #closeFd}: poller
  * registrations removed, close(2) exactly once. The number is never handed to the kernel after that.
