@@ -116,6 +116,7 @@ int main(void) {
     P("Os.EPOLLHUP", EPOLLHUP, "<sys/epoll.h>");
     P("Os.EPOLLRDHUP", EPOLLRDHUP, "<sys/epoll.h>");
     P("Os.EPOLLONESHOT", EPOLLONESHOT, "<sys/epoll.h>");
+    P("Os.EPOLLET", (int) EPOLLET, "<sys/epoll.h> (1u << 31, as a Java int)");
     P("Os.EPOLL_EVENT_SIZE", sizeof(struct epoll_event), "<sys/epoll.h> sizeof(struct epoll_event)");
     P("Os.EPOLL_DATA_OFFSET", offsetof(struct epoll_event, data), "<sys/epoll.h> offsetof(struct epoll_event, data)");
     /* tcpi_state values */
@@ -132,6 +133,7 @@ int main(void) {
     P("Errno.ENOMEM", ENOMEM, "<errno.h>");
     P("Errno.EACCES", EACCES, "<errno.h>");
     P("Errno.EFAULT", EFAULT, "<errno.h>");
+    P("Errno.EEXIST", EEXIST, "<errno.h>");
     P("Errno.ENODEV", ENODEV, "<errno.h>");
     P("Errno.EINVAL", EINVAL, "<errno.h>");
     P("Errno.ENFILE", ENFILE, "<errno.h>");

@@ -1,6 +1,7 @@
 package dev.teardown;
 
 import dev.teardown.posix.Buffers;
+import dev.teardown.posix.CarrierPoller;
 import dev.teardown.posix.Errno;
 import dev.teardown.posix.Libc;
 import dev.teardown.posix.Os;
@@ -15,7 +16,8 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * One descriptor and its lifetime word, which owns the close protocol. Every call on the fd holds a
  * {@link Use} (try-with-resources). A call that would block waits here: a virtual thread parks on the
- * {@link Poller}, a platform thread polls the fd beside a {@link Waker} borrowed for the wait. Closing marks the word
+ * {@link CarrierPoller}s (or the platform {@link Poller}s), lending its use back while parked; a platform thread polls
+ * the fd beside a {@link Waker} borrowed for the wait, holding its use. Closing marks the word
  * CLOSING and wakes every waiter ({@link #markClosing}), one closer claims the close and waits until no call
  * uses the fd ({@link #claimExclusive}), and the close sequence then ends with {@link #closeFd}: poller
  * registrations removed, close(2) exactly once. The number is never handed to the kernel after that.
@@ -25,6 +27,8 @@ final class Descriptor {
     private static final int COUNT_MASK = CLOSING - 1;
     private static final int ARMED_INPUT = 1;
     private static final int ARMED_OUTPUT = 2;
+    private static final int ARMED_CARRIER_INPUT = 4;
+    private static final int ARMED_CARRIER_OUTPUT = 8;
     private static final VarHandle STATE;
     private static final VarHandle CLAIMED;
     private static final VarHandle ARMED;
@@ -46,6 +50,13 @@ final class Descriptor {
      */
     private static final boolean PLATFORM_THREADS_PARK = Boolean.getBoolean("dev.teardown.platformThreadsPark");
 
+    /**
+     * A virtual thread's read tries recv(2) before it waits even when the last read drained the socket, when the
+     * system property {@code dev.teardown.readFirst} is {@code true}: the other half of an A/B measurement (see
+     * {@link #waitBeforeRead}).
+     */
+    private static final boolean READ_FIRST = Boolean.getBoolean("dev.teardown.readFirst");
+
     final int fd;
     private final String what;
     @SuppressWarnings("unused") // accessed through STATE
@@ -54,6 +65,8 @@ final class Descriptor {
     private volatile boolean claimed;
     private volatile Thread closer;
     private volatile int armed;
+    /** The last read took less than it asked for: the receive queue was empty after it ({@link #waitBeforeRead}). */
+    private volatile boolean inputDrained;
     private boolean released;
     /** Threads waiting on this fd (a {@link Waiters} set of parked threads and wakers); guarded by this. */
     private Object waiters;
@@ -117,7 +130,8 @@ final class Descriptor {
 
     /**
      * Waits, holding a use, until the fd may be ready for {@code events} (POLLIN or POLLOUT): the caller then
-     * retries its non-blocking call. Returns false once {@code deadline} has passed.
+     * retries its non-blocking call. Returns false once {@code deadline} has passed. A thread that parks lends its use
+     * back while parked (a close need not wait for it to run again), and holds it again when this returns or throws.
      *
      * @throws SocketClosedException if the handle is closed before or during the wait
      */
@@ -147,9 +161,46 @@ final class Descriptor {
             }
         }
         if (isClosing()) {
-            throw new SocketClosedException(call, 0, what + " was closed by another thread");
+            throw new ClosedWhileWaiting(call, what);
         }
         return true;
+    }
+
+    /**
+     * What a call woken by a close throws: without a stack trace, which would cost more than the rest of the wake-up
+     * (a server closing thousands of parked connections fills one per waiter), and which would only show teardown's
+     * wait. The message names the call and the handle.
+     */
+    private static final class ClosedWhileWaiting extends SocketClosedException {
+        private static final long serialVersionUID = 1L;
+
+        ClosedWhileWaiting(String call, String what) {
+            super(call, 0, what + " was closed by another thread while this call waited");
+        }
+
+        @Override
+        public synchronized Throwable fillInStackTrace() {
+            return this;
+        }
+    }
+
+    /**
+     * Whether a read on the current thread should wait before its first recv(2): a virtual thread on the carrier
+     * pollers, this descriptor registered there (edge-triggered), and the last read drained the receive queue. Any byte
+     * (or FIN, or error) that arrived since then raised an edge, which either wakes the wait or left a mark that ends it
+     * at once: the recv that would have failed with EAGAIN is saved, and nothing that arrived is waited past.
+     */
+    boolean waitBeforeRead() {
+        return inputDrained && !READ_FIRST && (armed & ARMED_CARRIER_INPUT) != 0 && CarrierPoller.ENABLED
+                && Threads.currentIsVirtual();
+    }
+
+    /** A read got {@code got} bytes of the {@code asked} it asked for (0: EOF or an error, which the next read must see). */
+    void readDone(long got, int asked) {
+        boolean drained = got > 0 && got < asked;
+        if (drained != inputDrained) {
+            inputDrained = drained;
+        }
     }
 
     /**
@@ -187,19 +238,53 @@ final class Descriptor {
         return in ? Poller.input() : Poller.output();
     }
 
+    /**
+     * Parks {@code t} until the fd may be ready. One frame from here to {@link LockSupport#park}: a parked virtual
+     * thread keeps its frames in the heap, once per idle connection. A virtual thread waits on the {@link CarrierPoller}s
+     * (registered once per descriptor, no system call per wait), otherwise on the platform {@link Poller}s.
+     */
     private void park(String call, short events, Deadline deadline, Thread t) throws TcpException {
-        Poller p = poller(events);
-        int e = p.arm(fd, t);
+        CarrierPoller cp = null;
+        Poller p = null;
+        int e;
+        if (CarrierPoller.ENABLED && Threads.currentIsVirtual()) {
+            boolean in = events == Os.POLLIN;
+            int bit = in ? ARMED_CARRIER_INPUT : ARMED_CARRIER_OUTPUT;
+            boolean first = (armed & bit) == 0;
+            if (first) {
+                ARMED.getAndBitwiseOr(this, bit); // before registering: the close deregisters whatever may be registered
+            }
+            cp = in ? CarrierPoller.input(fd) : CarrierPoller.output(fd);
+            e = cp.arm(fd, t, first);
+            if (e == CarrierPoller.READY) {
+                return; // readiness came after the failed call: retry it
+            }
+        } else {
+            p = poller(events);
+            e = p.arm(fd, t);
+        }
         if (e != 0) {
             throw TcpException.of("epoll_ctl (" + call + ")", e);
         }
         try {
             boolean owned = t == closer;
-            if (!isClosing() || owned) {
-                if (deadline.isNone()) {
-                    LockSupport.park(this);
-                } else {
-                    LockSupport.parkNanos(this, deadline.remaining());
+            if (owned || !isClosing()) {
+                // A parked call lends its use back: a close then waits for no parked call to run again (it is woken,
+                // takes the use back and sees CLOSING without touching the number). Only parked waits do: a platform
+                // thread in poll(2) passes the number to the kernel and keeps its use. The closer holds no use.
+                if (!owned) {
+                    release();
+                }
+                try {
+                    if (deadline.isNone()) {
+                        LockSupport.park(this);
+                    } else {
+                        LockSupport.parkNanos(this, deadline.remaining());
+                    }
+                } finally {
+                    if (!owned) {
+                        STATE.getAndAdd(this, 1); // even if closing: the caller's use is given back once, by its try-with-resources
+                    }
                 }
             }
             // An interrupted virtual thread would never park again: a call gives up, keeping the interrupt status;
@@ -208,7 +293,11 @@ final class Descriptor {
                 throw new TcpException(call, Errno.EINTR, "interrupted while waiting (the thread's interrupt status stays set)");
             }
         } finally {
-            p.disarm(fd, t);
+            if (cp != null) {
+                cp.disarm(fd, t);
+            } else {
+                p.disarm(fd, t);
+            }
         }
     }
 
@@ -325,6 +414,12 @@ final class Descriptor {
         }
         if ((a & ARMED_OUTPUT) != 0) {
             Poller.output().deregister(fd);
+        }
+        if ((a & ARMED_CARRIER_INPUT) != 0) {
+            CarrierPoller.input(fd).deregister(fd);
+        }
+        if ((a & ARMED_CARRIER_OUTPUT) != 0) {
+            CarrierPoller.output(fd).deregister(fd);
         }
     }
 

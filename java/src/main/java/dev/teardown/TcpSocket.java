@@ -236,24 +236,32 @@ public final class TcpSocket implements AutoCloseable {
         try (Descriptor.Use u = d.acquire("read")) {
             int fd = u.fd();
             Deadline deadline = null;
+            if (d.waitBeforeRead()) {
+                deadline = Deadline.after(timeoutNanos);
+                d.await("read", Os.POLLIN, deadline); // false: the time is up, and the recv below still has its try
+            }
             for (;;) {
                 long n;
                 if (dst.isDirect()) {
                     n = Libc.recv(fd, Buffers.address(dst) + dst.position(), room, Os.MSG_DONTWAIT);
                     if (n > 0) {
+                        d.readDone(n, room);
                         dst.position(dst.position() + (int) n);
                         return (int) n;
                     }
                 } else {
                     try (Buffers.Scratch scratch = Buffers.scratch()) {
-                        n = Libc.recv(fd, scratch.address, Math.min(room, Buffers.SCRATCH_SIZE), Os.MSG_DONTWAIT);
+                        int ask = Math.min(room, Buffers.SCRATCH_SIZE);
+                        n = Libc.recv(fd, scratch.address, ask, Os.MSG_DONTWAIT);
                         if (n > 0) {
+                            d.readDone(n, ask);
                             dst.put(scratch.buffer().limit((int) n));
                             return (int) n;
                         }
                     }
                 }
                 if (n == 0) {
+                    d.readDone(0, room); // EOF: the next read tries recv at once
                     return -1;
                 }
                 int e = Libc.errno();
@@ -261,6 +269,7 @@ public final class TcpSocket implements AutoCloseable {
                     continue;
                 }
                 if (e != Errno.EAGAIN) {
+                    d.readDone(0, room);
                     throw TcpException.of("read", e);
                 }
                 if (deadline == null) {

@@ -33,7 +33,7 @@ class VirtualThreadParkingTest {
     }
 
     /** Starts {@code body} on a virtual thread and returns a future of what it threw (or null). */
-    private static CompletableFuture<Throwable> onVirtualThread(String name, ThrowingRunnable body, AtomicReference<Thread> thread) {
+    static CompletableFuture<Throwable> onVirtualThread(String name, ThrowingRunnable body, AtomicReference<Thread> thread) {
         CompletableFuture<Throwable> f = new CompletableFuture<>();
         thread.set(Thread.ofVirtual().name(name).start(() -> {
             try {

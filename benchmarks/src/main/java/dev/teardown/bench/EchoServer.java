@@ -16,8 +16,9 @@ import java.nio.channels.SocketChannel;
 /**
  * The echo server of the parking benchmark, one per JVM (started by {@link EchoBench}): one thread accepts, one
  * thread per connection reads and writes back what it read, until EOF. The same code for every socket API, on
- * virtual or platform threads. Usage: {@code EchoServer IMPL virtual|platform [BACKLOG]}; prints
- * {@code LISTENING <port>} and serves until stdin closes.
+ * virtual or platform threads. Usage: {@code EchoServer IMPL virtual|platform [BACKLOG [IDLE]]}; with IDLE it first
+ * opens that many connections to itself that never send (their server threads stay parked in read for the whole
+ * run, as idle keep-alive connections do), then prints {@code LISTENING <port>} and serves until stdin closes.
  */
 final class EchoServer {
     private EchoServer() {}
@@ -33,6 +34,7 @@ final class EchoServer {
         String impl = args[0];
         boolean virtual = args[1].equals("virtual");
         int backlog = args.length > 2 ? Integer.parseInt(args[2]) : 4096;
+        int idle = args.length > 3 ? Integer.parseInt(args[3]) : 0;
         InetSocketAddress any = new InetSocketAddress("127.0.0.1", 0);
         Runnable acceptLoop;
         int port;
@@ -76,11 +78,16 @@ final class EchoServer {
                 throw new IllegalArgumentException("unknown impl " + impl);
         }
         VirtualThreads.start(virtual, acceptLoop);
+        java.util.List<SocketChannel> idlers = new java.util.ArrayList<>();
+        for (int i = 0; i < idle; i++) {
+            idlers.add(SocketChannel.open(new InetSocketAddress("127.0.0.1", port)));
+        }
         System.out.println("LISTENING " + port);
         System.out.flush();
         while (System.in.read() >= 0) {
             // serve until the driver closes our stdin (or kills us)
         }
+        System.out.println("IDLE_HELD " + idlers.size()); // keeps them reachable to the end
         System.exit(0);
     }
 

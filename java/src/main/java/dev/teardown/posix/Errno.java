@@ -17,6 +17,7 @@ public final class Errno {
     public static final int ENOMEM = 12;
     public static final int EACCES = 13;
     public static final int EFAULT = 14;
+    public static final int EEXIST = 17;
     public static final int ENODEV = 19;
     public static final int EINVAL = 22;
     public static final int ENFILE = 23;
@@ -43,12 +44,12 @@ public final class Errno {
     public static final int ECONNREFUSED = pick(111, 61);
     public static final int EHOSTUNREACH = pick(113, 65);
 
-    private static final int[] CODES = {EPERM, ENOENT, ESRCH, EINTR, ENXIO, EBADF, ENOMEM, EACCES, EFAULT, ENODEV,
+    private static final int[] CODES = {EPERM, ENOENT, ESRCH, EINTR, ENXIO, EBADF, ENOMEM, EACCES, EFAULT, EEXIST, ENODEV,
         EINVAL, ENFILE, EMFILE, ENOTTY, EPIPE, EAGAIN, EINPROGRESS, EALREADY, ENOTSOCK, ENOPROTOOPT,
         EPROTONOSUPPORT, EOPNOTSUPP, EAFNOSUPPORT, EADDRINUSE, EADDRNOTAVAIL, ENETUNREACH, ECONNABORTED,
         ECONNRESET, ENOBUFS, EISCONN, ENOTCONN, ETIMEDOUT, ECONNREFUSED, EHOSTUNREACH};
     private static final String[] NAMES = {"EPERM", "ENOENT", "ESRCH", "EINTR", "ENXIO", "EBADF", "ENOMEM", "EACCES",
-        "EFAULT", "ENODEV", "EINVAL", "ENFILE", "EMFILE", "ENOTTY", "EPIPE", "EAGAIN", "EINPROGRESS", "EALREADY",
+        "EFAULT", "EEXIST", "ENODEV", "EINVAL", "ENFILE", "EMFILE", "ENOTTY", "EPIPE", "EAGAIN", "EINPROGRESS", "EALREADY",
         "ENOTSOCK", "ENOPROTOOPT", "EPROTONOSUPPORT", "EOPNOTSUPP", "EAFNOSUPPORT", "EADDRINUSE",
         "EADDRNOTAVAIL", "ENETUNREACH", "ECONNABORTED", "ECONNRESET", "ENOBUFS", "EISCONN", "ENOTCONN",
         "ETIMEDOUT", "ECONNREFUSED", "EHOSTUNREACH"};

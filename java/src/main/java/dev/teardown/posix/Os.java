@@ -131,6 +131,7 @@ public final class Os {
     public static final int EPOLLHUP = 0x10;
     public static final int EPOLLRDHUP = 0x2000;
     public static final int EPOLLONESHOT = 1 << 30;
+    public static final int EPOLLET = 1 << 31;
     /** struct epoll_event is packed on x86_64 (12 bytes: events, then the 64-bit data at 4); 16 bytes elsewhere. */
     public static final int EPOLL_EVENT_SIZE = "amd64".equals(System.getProperty("os.arch"))
             || "x86_64".equals(System.getProperty("os.arch")) ? 12 : 16;

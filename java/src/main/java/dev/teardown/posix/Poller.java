@@ -3,11 +3,14 @@ package dev.teardown.posix;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Readiness for parked threads: a thread that would block on a socket registers itself for one event
- * ({@link #arm}) and parks; the poller's own daemon thread unparks it when the kernel reports the
+ * Readiness for parked threads on platform poller threads: a thread that would block on a socket registers itself
+ * for one event ({@link #arm}) and parks; the poller's own daemon thread unparks it when the kernel reports the
  * descriptor ready. Two pollers, one for input and one for output, so that a reader and a writer of the same
  * socket each hold a one-shot registration. Started on first use. On Linux an epoll instance with
- * {@code EPOLLONESHOT} ({@link EpollPoller}); elsewhere a portable poll(2) loop ({@link PollPoller}).
+ * {@code EPOLLONESHOT} ({@link EpollPoller}); elsewhere a portable poll(2) loop ({@link PollPoller}). They serve
+ * the asynchronous close's callbacks, platform threads that park ({@code -Ddev.teardown.platformThreadsPark}) and
+ * virtual threads where the {@link CarrierPoller}s are off ({@code -Ddev.teardown.poller=platform}, JDK 17-20, macOS);
+ * an {@link EpollPoller} is also the carrier pollers' master.
  *
  * <p>A registration belongs to the open file description, not the number: whoever closes a descriptor that
  * was ever armed calls {@link #deregister} first, or a dup or a child that outlives the number keeps events
