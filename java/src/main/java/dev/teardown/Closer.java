@@ -687,7 +687,8 @@ final class Closer {
      * false if the connection had ended meanwhile (nothing to send) or the call failed.
      */
     private boolean resetNow() {
-        if (tcpState(d.fd) == Os.TCP_CLOSE) {
+        int state = tcpState(d.fd);
+        if (state == Os.TCP_CLOSE) {
             return false; // ended meanwhile (the peer's FIN after ours, or a reset): nothing to send
         }
         try (Buffers.Cell unspec = Buffers.cell()) {
@@ -697,11 +698,15 @@ final class Closer {
                 return false;
             }
         }
-        // The kernel sets ECONNRESET exactly when its disconnect sent the RST; a peer's FIN that arrived after the state
-        // read above (the connection then in TIME_WAIT) makes it send nothing and set nothing.
+        // The kernel sets ECONNRESET when its disconnect sends the RST. A peer's FIN that arrived after the state read
+        // above can only have ended a connection whose FIN had gone out (FIN_WAIT*, CLOSING, LAST_ACK: then TIME_WAIT,
+        // and the disconnect sends nothing); from ESTABLISHED or CLOSE_WAIT the disconnect always resets.
         int[] err = {0};
         int[] len = {4};
-        return Libc.getsockopt(d.fd, Os.SOL_SOCKET, Os.SO_ERROR, err, len) != 0 || err[0] == Errno.ECONNRESET;
+        if (Libc.getsockopt(d.fd, Os.SOL_SOCKET, Os.SO_ERROR, err, len) != 0 || err[0] == Errno.ECONNRESET) {
+            return true;
+        }
+        return err[0] == 0 && sending(state);
     }
 
     /** shutdown(2) of our own socket, or through the owner; 0 or the errno (ENOTCONN: the kernel had ended it). */
