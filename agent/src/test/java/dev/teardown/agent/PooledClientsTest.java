@@ -228,7 +228,10 @@ class PooledClientsTest {
                 "namespace test skipped: unshare -n needs root (CI runs as root)");
         // network, mount (a /tmp of its own) and PID namespaces, as a container has
         List<String> netns = List.of("unshare", "-n", "-m", "-p", "-f", "--mount-proc", "sh", "-c",
-                "ip link set lo up && mount -t tmpfs tmpfs /tmp && exec \"$@\"", "sh");
+                // a /tmp of its own; a checkout under /tmp (its classes on the app's class path) is bound back into it
+                "ip link set lo up && here=$(pwd) && keep=$(mktemp -d /run/td19-keep.XXXXXX) && mount --bind /tmp \"$keep\""
+                        + " && mount -t tmpfs tmpfs /tmp && case \"$here\" in /tmp/*) first=$(echo \"${here#/tmp/}\" | cut -d/ -f1)"
+                        + " && mkdir -p \"/tmp/$first\" && mount --bind \"$keep/$first\" \"/tmp/$first\";; esac && exec \"$@\"", "sh");
         // no idle timeout while the agent is attached from outside (seconds on a busy machine); closed on demand
         try (PooledJvm app = PooledJvm.start(client, 120, netns)) {
             // run from a copy in this /tmp, which the target does not see: the reader must give it one it can open

@@ -125,8 +125,36 @@ public final class Main {
         }
     }
 
+    /**
+     * True if the pid has exited: its /proc entry gone or a zombie. A JVM killed while the report was read can still be
+     * tearing down when the read fails, so this looks for up to a second before saying it still runs.
+     */
     private static boolean gone(long pid) {
-        return !Files.isDirectory(Path.of("/proc", String.valueOf(pid)));
+        long end = System.nanoTime() + 1_000_000_000L;
+        for (;;) {
+            Path dir = Path.of("/proc", String.valueOf(pid));
+            if (!Files.isDirectory(dir)) {
+                return true;
+            }
+            try {
+                String stat = Files.readString(dir.resolve("stat"));
+                int paren = stat.lastIndexOf(')');
+                if (paren > 0 && paren + 2 < stat.length() && (stat.charAt(paren + 2) == 'Z' || stat.charAt(paren + 2) == 'X')) {
+                    return true;
+                }
+            } catch (java.io.IOException e) {
+                return true; // vanished while read
+            }
+            if (System.nanoTime() - end > 0) {
+                return false;
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
     }
 
     private static String value(String[] args, int i) {
