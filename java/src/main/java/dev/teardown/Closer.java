@@ -250,7 +250,7 @@ final class Closer {
                 rec.finSent();
             }
         } else {
-            ownerCloseFacts(finEarlier);
+            ownerCloseFacts();
         }
         done();
     }
@@ -673,7 +673,7 @@ final class Closer {
      * A borrowed socket whose owner keeps its number past this close (a JDK channel still registered with a
      * Selector): what the owner's close did now (the JDK shuts output for a registered channel), and what waits.
      */
-    private void ownerCloseFacts(boolean finEarlier) {
+    private void ownerCloseFacts() {
         if (!ownerDeferred) {
             return;
         }
@@ -805,8 +805,7 @@ final class Closer {
 
     /** tcpi_state, the first byte of TCP_INFO; -1 if it cannot be read. */
     private static int tcpState(int fd) {
-        byte[] state = new byte[1];
-        return Libc.getsockopt(fd, Os.IPPROTO_TCP, Os.TCP_INFO, state, new int[] {1}) == 0 ? state[0] & 0xff : -1;
+        return dev.teardown.posix.SocketQueues.tcpState(fd);
     }
 
     /**

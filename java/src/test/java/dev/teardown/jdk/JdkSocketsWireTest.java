@@ -48,7 +48,7 @@ class JdkSocketsWireTest {
     static void lab() throws Exception {
         lab = NetLab.create();
         System.out.println("JdkSocketsWireTest: descriptor through " + (TcpInfo.canReadJdkChannels()
-                ? "--add-opens (JdkChannels)" : "sock_diag and /proc/self/fd (no --add-opens)"));
+                ? "--add-opens (JdkChannels)" : "its addresses (no --add-opens)"));
     }
 
     @AfterAll

@@ -37,7 +37,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 /**
  * Every close mode of {@link NettyTeardown} on an epoll and a NIO channel across two private network namespaces:
  * tcpdump on the server's link and ss in its namespace are the observers. Runs twice (surefire executions): NIO's
- * descriptor through {@code --add-opens} and through sock_diag and /proc/self/fd.
+ * descriptor through {@code --add-opens} and through its addresses (the numbers found recently, then getpeername).
  */
 @Timeout(60)
 class NettyWireTest {
@@ -47,7 +47,7 @@ class NettyWireTest {
     static void lab() throws Exception {
         lab = NetLab.create();
         System.out.println("NettyWireTest: NIO descriptor through " + (JdkChannels.available() ? "--add-opens"
-                : "sock_diag and /proc/self/fd"));
+                : "its addresses"));
     }
 
     @AfterAll
