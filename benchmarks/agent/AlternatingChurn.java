@@ -1,10 +1,15 @@
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
@@ -25,14 +30,25 @@ import java.util.List;
  * <p>With {@code --echo R} the loop is an echo workload instead: per connection R round trips of 64 bytes through
  * the listener's echo, and the rate counts round trips (many reads and writes per connection).
  *
- * <p>{@code java AlternatingChurn.java NATIVE_BIN PAIRS WINDOW_MS [--echo R] -- JVM_OPTIONS_A -- JVM_OPTIONS_B} (run by
- * {@code agent-churn.sh alternate}; needs root for {@code unshare -n}). A child is this file run as
- * {@code java AlternatingChurn.java --child PORT WINDOW_MS ECHOES}.
+ * <p>With {@code --http} the loop is a pooled HTTP client instead: the JDK's {@code java.net.http.HttpClient}
+ * (HTTP/1.1, one client, its keep-alive pool) sends GET requests one after the other to a
+ * {@code com.sun.net.httpserver} server in a JVM of its own (on CPU 1, in place of the listener), so every request
+ * is a lease from the client's pool and a release back to it, what the agent records for pooled clients. The rate
+ * counts requests and the CPU is the whole client process's (the client's selector thread does the socket work).
+ *
+ * <p>{@code java AlternatingChurn.java NATIVE_BIN PAIRS WINDOW_MS [--echo R | --http] -- JVM_OPTIONS_A --
+ * JVM_OPTIONS_B} (run by {@code agent-churn.sh alternate}; needs root for {@code unshare -n}). A child is this file
+ * run as {@code java AlternatingChurn.java --child PORT WINDOW_MS ECHOES} (ECHOES -1: HTTP), the HTTP server as
+ * {@code java AlternatingChurn.java --http-server}.
  */
 public final class AlternatingChurn {
     private static final String SELF = "benchmarks/agent/AlternatingChurn.java"; // the script runs from the repository
 
     public static void main(String[] args) throws Exception {
+        if (args[0].equals("--http-server")) {
+            httpServer();
+            return;
+        }
         if (args[0].equals("--child")) {
             child(Integer.parseInt(args[1]), Long.parseLong(args[2]), args.length > 3 ? Integer.parseInt(args[3]) : 0);
             return;
@@ -45,8 +61,11 @@ public final class AlternatingChurn {
         if (args[3].equals("--echo")) {
             echoes = Integer.parseInt(args[4]);
             first = 5;
+        } else if (args[3].equals("--http")) {
+            echoes = -1;
+            first = 4;
         }
-        String unit = echoes > 0 ? "round trips/s" : "conn/s";
+        String unit = echoes > 0 ? "round trips/s" : echoes < 0 ? "requests/s" : "conn/s";
         List<List<String>> options = new ArrayList<>();
         for (int i = first; i < args.length; i++) {
             if (args[i].equals("--")) {
@@ -120,7 +139,8 @@ public final class AlternatingChurn {
             String script = "set -e; ip link set lo up; sysctl -qw net.ipv4.ip_local_port_range='1024 65535' "
                     + "net.ipv4.tcp_tw_reuse=1 net.ipv4.tcp_tw_reuse_delay=1000 net.ipv4.tcp_timestamps=1; "
                     + "pin0=; pin1=; if [ \"$(nproc)\" -ge 2 ]; then pin0='taskset -c 0'; pin1='taskset -c 1'; fi; "
-                    + "f=$(mktemp); $pin1 \"$1\"/accept-close-listener --mode wait-for-client --threads 1 >\"$f\" & l=$!; "
+                    + "f=$(mktemp); " + (echoes < 0 ? "$pin1 \"$2\" " + SELF + " --http-server" // same JVM binary
+                            : "$pin1 \"$1\"/accept-close-listener --mode wait-for-client --threads 1") + " >\"$f\" & l=$!; "
                     + "trap 'kill $l; rm -f \"$f\"' EXIT; "
                     + "until grep -q '[0-9]' \"$f\"; do sleep 0.05; done; "
                     + "port=$(grep -o '[0-9]\\+' \"$f\" | tail -1); rm -f \"$f\"; shift; "
@@ -167,6 +187,10 @@ public final class AlternatingChurn {
      * back), counting round trips.
      */
     private static void child(int port, long windowMs, int echoes) throws Exception {
+        if (echoes < 0) {
+            httpChild(port, windowMs);
+            return;
+        }
         InetSocketAddress to = new InetSocketAddress("127.0.0.1", port);
         ThreadMXBean threads = ManagementFactory.getThreadMXBean();
         ByteBuffer buf = ByteBuffer.allocateDirect(64);
@@ -205,5 +229,54 @@ public final class AlternatingChurn {
             }
         }
         return Math.max(1, echoes);
+    }
+
+    /** The {@code --http} loop: GET after GET through one pooled client; counts requests, CPU of the whole process. */
+    private static void httpChild(int port, long windowMs) throws Exception {
+        com.sun.management.OperatingSystemMXBean os =
+                (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        HttpRequest get = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/")).build();
+        for (long end = System.nanoTime() + 5_000_000_000L; System.nanoTime() < end; ) {
+            request(client, get);
+        }
+        System.out.println("ready");
+        BufferedReader commands = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        while (commands.readLine() != null) {
+            long n = 0;
+            long c0 = os.getProcessCpuTime();
+            long t0 = System.nanoTime();
+            long end = t0 + windowMs * 1_000_000L;
+            long now;
+            do {
+                request(client, get);
+                n++;
+            } while ((now = System.nanoTime()) < end);
+            System.out.println(n + " " + (os.getProcessCpuTime() - c0) + " " + (now - t0));
+        }
+    }
+
+    private static void request(HttpClient client, HttpRequest get) throws Exception {
+        HttpResponse<byte[]> r = client.send(get, HttpResponse.BodyHandlers.ofByteArray());
+        if (r.statusCode() != 200 || r.body().length != 64) {
+            throw new IOException("unexpected response " + r.statusCode() + ", " + r.body().length + " bytes");
+        }
+    }
+
+    /** The {@code --http} server: 64 bytes for every request, keep-alive; prints its port. */
+    private static void httpServer() throws IOException {
+        System.setProperty("sun.net.httpserver.nodelay", "true"); // else headers and body meet the delayed ACK: 40 ms
+        com.sun.net.httpserver.HttpServer server =
+                com.sun.net.httpserver.HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 128);
+        byte[] body = new byte[64];
+        server.createContext("/", exchange -> {
+            exchange.getRequestBody().readAllBytes();
+            exchange.sendResponseHeaders(200, body.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(body);
+            }
+        });
+        server.start();
+        System.out.println(server.getAddress().getPort());
     }
 }
