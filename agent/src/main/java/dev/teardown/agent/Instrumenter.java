@@ -124,10 +124,12 @@ final class Instrumenter implements ClassFileTransformer {
         }
         String dotted = name.replace('/', '.');
         try {
-            if (module != null && module.isNamed() && !module.canRead(recorder)) {
-                // the JDK client's connections are read by reflection: its internal package opens to the recorder
-                Map<String, Set<Module>> opens = name.startsWith("jdk/internal/net/http/")
-                        ? Map.of("jdk.internal.net.http", Set.of(recorder)) : Map.of();
+            // the JDK client's connections are read by reflection: its internal package opens to the recorder (checked
+            // on its own: on a JVM attached to, the module may read the recorder already and still keep it closed)
+            boolean open = name.startsWith("jdk/internal/net/http/");
+            if (module != null && module.isNamed() && (!module.canRead(recorder)
+                    || open && !module.isOpen("jdk.internal.net.http", recorder))) {
+                Map<String, Set<Module>> opens = open ? Map.of("jdk.internal.net.http", Set.of(recorder)) : Map.of();
                 inst.redefineModule(module, Set.of(recorder), Map.of(), opens, Set.of(), Map.of());
             }
             ClassFileLocator locator = new ClassFileLocator.Compound(ClassFileLocator.Simple.of(dotted, bytes),
