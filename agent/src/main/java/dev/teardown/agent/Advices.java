@@ -216,6 +216,17 @@ final class Advices {
         }
     }
 
+    /**
+     * Reactor Netty's {@code DisposableAcquire(DisposableAcquire)}: the pool's connection was found closed and the
+     * request asks again, as a new object; the request's stack moves to it.
+     */
+    static final class ReactorNettyRetry {
+        @Advice.OnMethodExit(suppress = Throwable.class)
+        static void exit(@Advice.This Object retry, @Advice.Argument(0) Object first) {
+            Recorder.requestedAgain(first, retry);
+        }
+    }
+
     /** Reactor Netty's {@code DisposableAcquire.onNext(PooledRef)}: the pool lent a connection to the request. */
     static final class ReactorNettyLease {
         @Advice.OnMethodEnter(suppress = Throwable.class)

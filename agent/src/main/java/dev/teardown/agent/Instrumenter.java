@@ -82,6 +82,7 @@ final class Instrumenter implements ClassFileTransformer {
             Map.entry("reactor/netty/resources/DefaultPooledConnectionProvider$DisposableAcquire",
                     new AsmVisitorWrapper.Compound(
                             Advice.to(Advices.ReactorNettyRequest.class).on(isConstructor().and(takesArguments(6))),
+                            Advice.to(Advices.ReactorNettyRetry.class).on(isConstructor().and(takesArguments(1))),
                             Advice.to(Advices.ReactorNettyLease.class).on(named("onNext").and(takesArguments(1))
                                     .and(not(takesArgument(0, Object.class)))))),
             Map.entry("reactor/netty/internal/shaded/reactor/pool/SimpleDequePool$QueuePooledRef",

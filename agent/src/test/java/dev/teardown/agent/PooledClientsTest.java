@@ -9,6 +9,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.parallel.Execution;
 import org.junit.jupiter.api.parallel.ExecutionMode;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
@@ -229,13 +230,18 @@ class PooledClientsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"jetty", "reactor"})
-    void anAsynchronousClientsLeakIsNamedAtTheRequestThatTookTheConnection(String client) throws Exception {
+    @CsvSource({"jetty, http", "reactor, http", "jetty, https", "reactor, https"})
+    void anAsynchronousClientsLeakIsNamedAtTheRequestThatTookTheConnection(String client, String scheme)
+            throws Exception {
         // the pool lends these clients' connections on their own threads (a new connection's, a released one's): the
-        // leak site is the stack of the request, taken on the application's thread and carried to the lease
+        // leak site is the stack of the request, taken on the application's thread and carried to the lease; over
+        // TLS the descriptor is found beneath Jetty's SslConnection and Reactor Netty's SslHandler
+        boolean https = scheme.equals("https");
+        assumeTrue(!https || new ProcessBuilder("openssl", "version").start().waitFor() == 0, "needs openssl");
         String service = service(client);
         boolean established = leaksEstablished(client);
-        try (PooledJvm app = PooledJvm.start(client, established ? 120 : IDLE, List.of(), "-javaagent:" + Reader.jar())) {
+        try (PooledJvm app = PooledJvm.start(client, established ? 120 : IDLE, List.of(), "-javaagent:" + Reader.jar(),
+                "--", scheme)) {
             app.run("price 3");
             app.run("stock 2");
             assertEquals(2, awaitLeaked(0, client, app.serverPort(), 2, 0), "ss: the two leaked connections");

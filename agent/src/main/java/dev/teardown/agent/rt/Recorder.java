@@ -196,6 +196,18 @@ public final class Recorder {
         }
     }
 
+    /** The request {@code first} goes on as the object {@code again} (a retry): its held stack moves to it. */
+    public static void requestedAgain(Object first, Object again) {
+        try {
+            Throwable stack = Requests.take(first);
+            if (stack != null && again != null) {
+                Requests.put(again, stack);
+            }
+        } catch (Throwable t) {
+            FAILURES.incrementAndGet();
+        }
+    }
+
     /**
      * The pool of {@code client} lent {@code connection} to {@code request}: as {@link #leased}, with the stack held
      * since {@link #requested}; none when that was over the budget or before the agent came.
