@@ -319,6 +319,7 @@ class PooledClientsTest {
             Reader.Result attached = Reader.reportWith(jar, "--pid", String.valueOf(app.pid()), "--attach");
             assertEquals(0, attached.status(), attached.out() + attached.err());
             assertTrue(attached.out().contains("agent: attached"), attached.out());
+            assertTrue(attached.out().startsWith("pid " + app.pid() + " [1 in its own PID namespace] ("), attached.out());
             app.run("price 2");
             app.run("stock 1");
             serverCloses(app, client);
@@ -332,6 +333,8 @@ class PooledClientsTest {
             Reader.Result r = Reader.report("--pid", String.valueOf(app.pid()), "--json");
             assertEquals(0, r.status(), r.out() + r.err());
             Map<String, Object> report = Reports.parse(r.out());
+            assertEquals(app.pid(), report.get("pid"), "the pid asked for: " + r.out());
+            assertEquals(1L, report.get("pidInNamespace"), "and its own: " + r.out());
             assertEquals(1L, Reports.count(group(report, "leaked")), r.out());
             assertTrue(leakFrame(group(report, "leaked")).startsWith(PKG + service(client) + ".stockLevel("), r.out());
             assertEquals((long) idle, Reports.count(group(report, "idle")), r.out());
