@@ -6,8 +6,9 @@ import org.eclipse.jetty.client.InputStreamResponseListener;
 import org.eclipse.jetty.client.Response;
 
 /**
- * Jetty 12's {@code HttpClient} with its default (duplex) connection pool; its idle timeout raised to two minutes,
- * as services do, so that Jetty does not close the leaked connection while a test looks at it.
+ * Jetty 12's {@code HttpClient} with its default (duplex) connection pool. Jetty's idle timeout closes a connection
+ * that has been silent that long, leaked or idle: it is raised to two minutes (as services do;
+ * {@code -Djetty.idleTimeout=MS} sets it), so that Jetty does not end the leak while a test looks at it.
  */
 public final class JettyService implements Service {
     private final HttpClient client = new HttpClient();
@@ -15,7 +16,7 @@ public final class JettyService implements Service {
 
     public JettyService(String base) throws Exception {
         this.base = base;
-        client.setIdleTimeout(120_000);
+        client.setIdleTimeout(Long.getLong("jetty.idleTimeout", 120_000));
         client.start();
     }
 
