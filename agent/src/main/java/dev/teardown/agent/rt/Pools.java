@@ -74,8 +74,10 @@ final class Pools {
     /**
      * The descriptor of a connection object: an Apache 4.5 managed connection, an Apache 5 connection endpoint (its
      * pool entry's connection), an OkHttp {@code RealConnection} or {@code RealCall} (its connection), a JDK
-     * {@code HttpConnection} (its channel), with {@link #TLS} set for a TLS socket; -1 when it has none (not connected
-     * yet, or already let go).
+     * {@code HttpConnection} (its channel), a Jetty {@code HttpConnectionOverHTTP} (its end point's channel), a Reactor
+     * Netty {@code PooledRef} or {@code PooledConnection} (its Netty channel), with {@link #TLS} set for a TLS socket
+     * (Reactor Netty's excepted: its idle connections never wait in CLOSE_WAIT, where TLS matters); -1 when it has none
+     * (not connected yet, or already let go).
      */
     static long fdOf(int client, Object connection) throws ReflectiveOperationException {
         return client == JETTY ? jettyFd(connection) : client == REACTOR_NETTY ? reactorNettyFd(connection)
@@ -110,6 +112,7 @@ final class Pools {
         return channel == null ? -1 : Netty.channelFd(channel);
     }
 
+    /** As {@link #fdOf(int, Object)} for the synchronous clients' connection objects. */
     private static long fdOf(Object connection) throws ReflectiveOperationException {
         if (connection == null) {
             return -1;
