@@ -177,4 +177,69 @@ final class Advices {
             Recorder.released(Recorder.JDK_HTTP, connection);
         }
     }
+
+    /**
+     * Jetty's {@code HttpDestination.send(HttpExchange)}: the application's thread queues a request; its stack is held
+     * until a connection takes the exchange.
+     */
+    static final class JettyRequest {
+        @Advice.OnMethodEnter(suppress = Throwable.class)
+        static void enter(@Advice.Argument(0) Object exchange) {
+            Recorder.requested(exchange);
+        }
+    }
+
+    /** Jetty's {@code HttpConnectionOverHTTP.send(HttpExchange)}: a pooled connection takes the exchange. */
+    static final class JettyLease {
+        @Advice.OnMethodEnter(suppress = Throwable.class)
+        static void enter(@Advice.This Object connection, @Advice.Argument(0) Object exchange) {
+            Recorder.leasedFor(Recorder.JETTY, exchange, connection);
+        }
+    }
+
+    /** Jetty's {@code AbstractConnectionPool.release(Connection)}: the connection goes back to the pool. */
+    static final class JettyRelease {
+        @Advice.OnMethodEnter(suppress = Throwable.class)
+        static void enter(@Advice.Argument(0) Object connection) {
+            Recorder.released(Recorder.JETTY, connection);
+        }
+    }
+
+    /**
+     * Reactor Netty's {@code DisposableAcquire} constructor: a request asks the pool for a connection, on the thread
+     * that subscribed (the application's, for a blocking call); its stack is held until the pool delivers.
+     */
+    static final class ReactorNettyRequest {
+        @Advice.OnMethodExit(suppress = Throwable.class)
+        static void exit(@Advice.This Object acquire) {
+            Recorder.requested(acquire);
+        }
+    }
+
+    /**
+     * Reactor Netty's {@code DisposableAcquire(DisposableAcquire)}: the pool's connection was found closed and the
+     * request asks again, as a new object; the request's stack moves to it.
+     */
+    static final class ReactorNettyRetry {
+        @Advice.OnMethodExit(suppress = Throwable.class)
+        static void exit(@Advice.This Object retry, @Advice.Argument(0) Object first) {
+            Recorder.requestedAgain(first, retry);
+        }
+    }
+
+    /** Reactor Netty's {@code DisposableAcquire.onNext(PooledRef)}: the pool lent a connection to the request. */
+    static final class ReactorNettyLease {
+        @Advice.OnMethodEnter(suppress = Throwable.class)
+        static void enter(@Advice.This Object acquire, @Advice.Argument(0) Object pooledRef) {
+            Recorder.leasedFor(Recorder.REACTOR_NETTY, acquire, pooledRef);
+        }
+    }
+
+    /** reactor-pool's {@code QueuePooledRef.release()} (Reactor Netty's pool): the connection goes back. */
+    static final class ReactorNettyRelease {
+        @Advice.OnMethodEnter(suppress = Throwable.class)
+        static void enter(@Advice.This Object pooledRef) {
+            Recorder.released(Recorder.REACTOR_NETTY, pooledRef);
+        }
+    }
 }

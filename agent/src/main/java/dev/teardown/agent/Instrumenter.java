@@ -24,13 +24,15 @@ import static net.bytebuddy.matcher.ElementMatchers.isConstructor;
 import static net.bytebuddy.matcher.ElementMatchers.nameStartsWith;
 import static net.bytebuddy.matcher.ElementMatchers.named;
 import static net.bytebuddy.matcher.ElementMatchers.none;
+import static net.bytebuddy.matcher.ElementMatchers.not;
 import static net.bytebuddy.matcher.ElementMatchers.takesArgument;
 import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 
 /**
  * Inlines the advice into the JDK's socket classes and, found by name when the application has them, Netty's (its
  * native epoll transport, and its NIO transport's channels over the JDK's) and the connection pools of Apache
- * HttpClient 4.5 and 5 (classic), OkHttp 4 and the JDK's {@code java.net.http} client (their lease and release); classes
+ * HttpClient 4.5 and 5 (classic), OkHttp 4, the JDK's {@code java.net.http} client, Jetty 12's {@code HttpClient} and
+ * Reactor Netty (their lease and release; for the last two also the request, whose stack the lease takes over); classes
  * loaded already are retransformed. Only method bodies change (no new fields or methods), as retransformation
  * requires. A class that cannot be instrumented is skipped and counted, and keeps its original code.
  */
@@ -69,6 +71,22 @@ final class Instrumenter implements ClassFileTransformer {
             Map.entry("jdk/internal/net/http/ConnectionPool", new AsmVisitorWrapper.Compound(
                     Advice.to(Advices.JdkLease.class).on(named("getConnection").and(takesArguments(3))),
                     Advice.to(Advices.JdkRelease.class).on(named("returnToPool")))),
+            Map.entry("org/eclipse/jetty/client/transport/HttpDestination",
+                    Advice.to(Advices.JettyRequest.class).on(named("send").and(takesArguments(1))
+                            .and(takesArgument(0, named("org.eclipse.jetty.client.transport.HttpExchange"))))),
+            Map.entry("org/eclipse/jetty/client/transport/internal/HttpConnectionOverHTTP",
+                    Advice.to(Advices.JettyLease.class).on(named("send").and(takesArguments(1))
+                            .and(takesArgument(0, named("org.eclipse.jetty.client.transport.HttpExchange"))))),
+            Map.entry("org/eclipse/jetty/client/AbstractConnectionPool",
+                    Advice.to(Advices.JettyRelease.class).on(named("release").and(takesArguments(1)))),
+            Map.entry("reactor/netty/resources/DefaultPooledConnectionProvider$DisposableAcquire",
+                    new AsmVisitorWrapper.Compound(
+                            Advice.to(Advices.ReactorNettyRequest.class).on(isConstructor().and(takesArguments(6))),
+                            Advice.to(Advices.ReactorNettyRetry.class).on(isConstructor().and(takesArguments(1))),
+                            Advice.to(Advices.ReactorNettyLease.class).on(named("onNext").and(takesArguments(1))
+                                    .and(not(takesArgument(0, Object.class)))))),
+            Map.entry("reactor/netty/internal/shaded/reactor/pool/SimpleDequePool$QueuePooledRef",
+                    Advice.to(Advices.ReactorNettyRelease.class).on(named("release").and(takesArguments(0)))),
             Map.entry("okhttp3/internal/connection/RealCall", new AsmVisitorWrapper.Compound(
                     Advice.to(Advices.OkHttpAcquire.class).on(named("acquireConnectionNoEvents").and(takesArguments(1))),
                     Advice.to(Advices.OkHttpRelease.class).on(nameStartsWith("releaseConnectionNoEvents")
@@ -124,10 +142,12 @@ final class Instrumenter implements ClassFileTransformer {
         }
         String dotted = name.replace('/', '.');
         try {
-            if (module != null && module.isNamed() && !module.canRead(recorder)) {
-                // the JDK client's connections are read by reflection: its internal package opens to the recorder
-                Map<String, Set<Module>> opens = name.startsWith("jdk/internal/net/http/")
-                        ? Map.of("jdk.internal.net.http", Set.of(recorder)) : Map.of();
+            // the JDK client's connections are read by reflection: its internal package opens to the recorder (checked
+            // on its own: on a JVM attached to, the module may read the recorder already and still keep it closed)
+            boolean open = name.startsWith("jdk/internal/net/http/");
+            if (module != null && module.isNamed() && (!module.canRead(recorder)
+                    || open && !module.isOpen("jdk.internal.net.http", recorder))) {
+                Map<String, Set<Module>> opens = open ? Map.of("jdk.internal.net.http", Set.of(recorder)) : Map.of();
                 inst.redefineModule(module, Set.of(recorder), Map.of(), opens, Set.of(), Map.of());
             }
             ClassFileLocator locator = new ClassFileLocator.Compound(ClassFileLocator.Simple.of(dotted, bytes),

@@ -8,6 +8,7 @@ import org.junit.jupiter.api.Test;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** What cannot be attached to gets one line that says why and what to do instead, and exit status 2. */
@@ -18,6 +19,19 @@ class RefusedTest {
             Reader.Result r = Reader.report("--pid", String.valueOf(app.pid()), "--attach");
             assertEquals(2, r.status(), r.out() + r.err());
             assertOneLine(r, "DisableAttachMechanism", "-javaagent:");
+            assertTrue(app.isAlive(), "the refused JVM runs on");
+        }
+    }
+
+    @Test
+    void jvmCarryingTheAgentWithAttachDisabled() throws Exception {
+        // it records from the start, but nothing outside it can read the records: the advice is not to load the agent
+        try (AppJvm app = AppJvm.start(LeakyServer.class, "-XX:+DisableAttachMechanism", "-javaagent:" + Reader.jar())) {
+            Reader.Result r = Reader.report("--pid", String.valueOf(app.pid()));
+            assertEquals(2, r.status(), r.out() + r.err());
+            assertOneLine(r, "carries the agent but refuses attach (started with -XX:+DisableAttachMechanism)",
+                    "restart it without that option");
+            assertFalse(r.err().contains("start it with -javaagent"), r.err());
             assertTrue(app.isAlive(), "the refused JVM runs on");
         }
     }

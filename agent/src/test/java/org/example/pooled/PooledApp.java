@@ -11,8 +11,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 /**
- * Not teardown-based: a service with one shared pooled HTTP client ({@code apache4}, {@code apache5}, {@code okhttp}
- * or {@code jdk}) against its own keep-alive server (Python, a child process, idle timeout as given; over TLS with a
+ * Not teardown-based: a service with one shared pooled HTTP client ({@code apache4}, {@code apache5}, {@code okhttp},
+ * {@code jdk}, {@code jetty} or {@code reactor}) against its own keep-alive server (Python, a child process, idle timeout as given; over TLS with a
  * third argument {@code https}, its self-signed certificate trusted through {@code javax.net.ssl.trustStore}). Prints
  * {@code ready}, then runs commands from its standard input, each answered by {@code done}: {@code price N} makes N
  * concurrent correct calls (the server answers them together, so that each has a connection of its own), {@code stock N} N leaking calls one after the other, {@code close} has the server close
@@ -41,6 +41,8 @@ public final class PooledApp {
             case "apache5" -> new Apache5Service(base);
             case "okhttp" -> new OkHttpService(base);
             case "jdk" -> new JdkService(base);
+            case "jetty" -> new JettyService(base);
+            case "reactor" -> new ReactorNettyService(base);
             default -> throw new IllegalArgumentException("unknown client " + args[0]);
         };
         HELD.add(server);
@@ -80,5 +82,6 @@ public final class PooledApp {
             System.out.println("done");
         }
         server.destroyForcibly();
+        System.exit(0); // a client's non-daemon threads (Jetty's) would keep the JVM alive
     }
 }

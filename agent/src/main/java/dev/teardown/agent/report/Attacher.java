@@ -69,6 +69,12 @@ public final class Attacher {
         } catch (AttachNotSupportedException e) {
             String m = String.valueOf(e.getMessage());
             if (m.contains("does not support the attach mechanism")) {
+                if (Target.carriesAgent(pid)) { // -javaagent: it records, but nothing outside it can read the records
+                    throw new AttachRefused("pid " + pid + " carries the agent but refuses attach (started with"
+                            + " -XX:+DisableAttachMechanism), so its records cannot be read from outside: restart it"
+                            + " without that option, or read them inside it (the MBean dev.teardown.agent:type=SocketSites"
+                            + " over its own JMX, or its dev.teardown.agent.CloseWait JFR events)");
+                }
                 throw new AttachRefused("pid " + pid + " refuses attach (started with -XX:+DisableAttachMechanism): "
                         + Target.INSTEAD);
             }

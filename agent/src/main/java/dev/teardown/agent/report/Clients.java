@@ -24,7 +24,18 @@ enum Clients {
     JDK("JDK HttpClient",
             "read the body to its end or close it: with BodyHandlers.ofInputStream(), close the InputStream"
                     + " (try-with-resources); or use BodyHandlers.ofString() or discarding()",
-            "-Djdk.httpclient.keepalive.timeout=SECONDS bounds how long they stay");
+            "-Djdk.httpclient.keepalive.timeout=SECONDS bounds how long they stay"),
+    JETTY("Jetty HttpClient",
+            "read its content to the end or close it: with an InputStreamResponseListener, close"
+                    + " listener.getInputStream() (try-with-resources) or read it to EOF; or use send()/GET() for a"
+                    + " ContentResponse, or a BufferingResponseListener",
+            "HttpClient.setIdleTimeout(ms) closes idle pooled connections (a leaked connection too, once it has been"
+                    + " silent that long)"),
+    REACTOR_NETTY("Reactor Netty",
+            "subscribe to its body (response.receive().aggregate(), or receive().then() to drop it), or use"
+                    + " responseSingle() or responseContent(), which release the connection when the body ends",
+            "ConnectionProvider.builder(name).maxIdleTime(Duration.ofSeconds(20)) (with evictInBackground) closes"
+                    + " them");
 
     final String label;
     final String consume;
@@ -72,6 +83,12 @@ enum Clients {
         }
         if (first.startsWith("java.net.http.") || first.startsWith("jdk.internal.net.http.")) {
             return JDK;
+        }
+        if (first.startsWith("org.eclipse.jetty.client.")) {
+            return JETTY;
+        }
+        if (first.startsWith("reactor.netty.")) {
+            return REACTOR_NETTY;
         }
         return null;
     }

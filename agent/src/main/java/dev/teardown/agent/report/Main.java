@@ -109,6 +109,8 @@ public final class Main {
             } else if (report.startsWith("error: ")) {
                 err.println("teardown: pid " + pid + ": " + report.substring(7));
                 return 2;
+            } else {
+                report = hostPid(report, pid, json);
             }
             out.print(report);
             if (!report.endsWith("\n")) {
@@ -123,6 +125,42 @@ public final class Main {
             err.println("teardown: pid " + pid + ": " + (existed && gone(pid) ? "exited during the report" : e));
             return 2;
         }
+    }
+
+    /**
+     * The report with the pid the user gave: a JVM in a PID namespace of its own (a container) reports the pid it
+     * has there (often 1), which is kept beside it.
+     */
+    static String hostPid(String report, long pid, boolean json) {
+        long inner = innermostPid(pid);
+        if (inner <= 0 || inner == pid) {
+            return report;
+        }
+        String text = "pid " + inner;
+        String doc = "{\"pid\":" + inner + ",";
+        if (json && report.startsWith(doc)) {
+            return "{\"pid\":" + pid + ",\"pidInNamespace\":" + inner + "," + report.substring(doc.length());
+        }
+        if (!json && report.startsWith(text) && report.length() > text.length()
+                && (report.charAt(text.length()) == ' ' || report.charAt(text.length()) == ':')) {
+            return "pid " + pid + " [" + inner + " in its own PID namespace]" + report.substring(text.length());
+        }
+        return report;
+    }
+
+    /** The pid of {@code pid} in its innermost PID namespace ({@code NSpid} in its status), or -1. */
+    private static long innermostPid(long pid) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc", String.valueOf(pid), "status"))) {
+                if (line.startsWith("NSpid:")) {
+                    String[] ids = line.substring(6).trim().split("\\s+");
+                    return Long.parseLong(ids[ids.length - 1]);
+                }
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            // gone, or no NSpid line (a kernel before 4.1): the report says what it says
+        }
+        return -1;
     }
 
     /**

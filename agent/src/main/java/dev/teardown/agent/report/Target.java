@@ -41,6 +41,25 @@ final class Target {
         }
     }
 
+    /**
+     * True when the process has the agent's recorder open (its {@code teardown-agent-rt-*.jar} among its descriptors):
+     * it was started with {@code -javaagent:}, or attached to before. False when that cannot be read.
+     */
+    static boolean carriesAgent(long pid) {
+        try (Stream<Path> fds = Files.list(Path.of("/proc", String.valueOf(pid), "fd"))) {
+            return fds.anyMatch(fd -> {
+                try {
+                    Path target = Files.readSymbolicLink(fd).getFileName();
+                    return target != null && target.toString().startsWith("teardown-agent-rt-");
+                } catch (IOException e) {
+                    return false; // closed meanwhile
+                }
+            });
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
     private static int uid(Path p) throws AttachRefused {
         try {
             return (Integer) Files.getAttribute(p, "unix:uid");

@@ -45,6 +45,12 @@ final class Netty {
         return m == null ? -1 : (int) m.invoke(socket);
     }
 
+    /** The descriptor of a Netty channel (its epoll {@code LinuxSocket}, or its NIO JDK channel), or -1. */
+    static int channelFd(Object channel) throws ReflectiveOperationException {
+        Field f = SOCKET_FIELD.get(channel.getClass());
+        return f == null ? -1 : fd(f.get(channel));
+    }
+
     /** The owner tag of a socket's record: 0 for a JDK channel (see {@link Recorder#opened}), else its identity. */
     static int ownerTag(Object socket) {
         return socket instanceof SelectableChannel ? 0 : System.identityHashCode(socket);

@@ -17,8 +17,35 @@ final class Pools {
     static final int APACHE5 = 2;
     static final int OKHTTP = 3;
     static final int JDK = 4;
+    static final int JETTY = 5;
+    static final int REACTOR_NETTY = 6;
     private static final String[] NAMES = {"an unknown pool", "Apache HttpClient 4.5", "Apache HttpClient 5", "OkHttp",
-        "JDK HttpClient"};
+        "JDK HttpClient", "Jetty HttpClient", "Reactor Netty"};
+
+    private static final NoArgs GET_END_POINT = new NoArgs("getEndPoint"); // Jetty's connection, and SslConnection's
+    private static final NoArgs GET_CHANNEL = new NoArgs("getChannel"); // Jetty's SocketChannelEndPoint
+    private static final NoArgs GET_SSL_CONNECTION = new NoArgs("getSslConnection"); // Jetty's TLS end point
+    private static final NoArgs POOLABLE = new NoArgs("poolable"); // reactor-pool's PooledRef
+    private static final NoArgs NETTY_CHANNEL = new NoArgs("channel"); // Reactor Netty's PooledConnection
+
+    /** A no-argument method found by name on a class or its superclasses, once per class. */
+    private static final class NoArgs extends ClassValue<Method> {
+        private final String name;
+
+        NoArgs(String name) {
+            this.name = name;
+        }
+
+        @Override
+        protected Method computeValue(Class<?> type) {
+            return method(type, name);
+        }
+
+        Object call(Object o) throws ReflectiveOperationException {
+            Method m = o == null ? null : get(o.getClass());
+            return m == null ? null : m.invoke(o);
+        }
+    }
 
     private static final ClassValue<Method> NO_ARGS_SOCKET = new ClassValue<>() {
         @Override
@@ -47,10 +74,46 @@ final class Pools {
     /**
      * The descriptor of a connection object: an Apache 4.5 managed connection, an Apache 5 connection endpoint (its
      * pool entry's connection), an OkHttp {@code RealConnection} or {@code RealCall} (its connection), a JDK
-     * {@code HttpConnection} (its channel), with {@link #TLS} set for a TLS socket; -1 when it has none (not connected
-     * yet, or already let go).
+     * {@code HttpConnection} (its channel), a Jetty {@code HttpConnectionOverHTTP} (its end point's channel), a Reactor
+     * Netty {@code PooledRef} or {@code PooledConnection} (its Netty channel), with {@link #TLS} set for a TLS socket
+     * (Reactor Netty's excepted: its idle connections never wait in CLOSE_WAIT, where TLS matters); -1 when it has none
+     * (not connected yet, or already let go).
      */
-    static long fdOf(Object connection) throws ReflectiveOperationException {
+    static long fdOf(int client, Object connection) throws ReflectiveOperationException {
+        return client == JETTY ? jettyFd(connection) : client == REACTOR_NETTY ? reactorNettyFd(connection)
+                : fdOf(connection);
+    }
+
+    /**
+     * A Jetty {@code HttpConnectionOverHTTP}'s descriptor: its end point's {@code SocketChannel}, through the
+     * {@code SslConnection} beneath a TLS end point (then with {@link #TLS} set).
+     */
+    private static long jettyFd(Object connection) throws ReflectiveOperationException {
+        Object endPoint = GET_END_POINT.call(connection);
+        long tls = 0;
+        for (int depth = 0; endPoint != null && depth < 4; depth++) {
+            if (GET_CHANNEL.call(endPoint) instanceof SocketChannel ch) {
+                return ch.isOpen() ? Fds.ofChannel(ch) | tls : -1;
+            }
+            Object ssl = GET_SSL_CONNECTION.call(endPoint);
+            tls = ssl == null ? tls : TLS;
+            endPoint = ssl == null ? null : GET_END_POINT.call(ssl);
+        }
+        return -1;
+    }
+
+    /**
+     * The descriptor of a Reactor Netty pooled connection, given as reactor-pool's {@code PooledRef} or as the
+     * {@code PooledConnection} it holds: its Netty channel's (epoll's or NIO's socket).
+     */
+    private static long reactorNettyFd(Object pooled) throws ReflectiveOperationException {
+        Object connection = POOLABLE.call(pooled);
+        Object channel = NETTY_CHANNEL.call(connection == null ? pooled : connection);
+        return channel == null ? -1 : Netty.channelFd(channel);
+    }
+
+    /** As {@link #fdOf(int, Object)} for the synchronous clients' connection objects. */
+    private static long fdOf(Object connection) throws ReflectiveOperationException {
         if (connection == null) {
             return -1;
         }

@@ -21,6 +21,8 @@ public final class Recorder {
     public static final int APACHE5 = Pools.APACHE5;
     public static final int OKHTTP = Pools.OKHTTP;
     public static final int JDK_HTTP = Pools.JDK;
+    public static final int JETTY = Pools.JETTY;
+    public static final int REACTOR_NETTY = Pools.REACTOR_NETTY;
 
     private static final int KEEP = 8;
     private static final int MAX_SITES = 10_000;
@@ -168,12 +170,61 @@ public final class Recorder {
 
     /**
      * A pooled HTTP client ({@code client}: 1 Apache HttpClient 4.5, 2 Apache HttpClient 5, 3 OkHttp, 4 the JDK's
-     * {@code java.net.http.HttpClient}) lent the
+     * {@code java.net.http.HttpClient}, 5 Jetty's {@code HttpClient}, 6 Reactor Netty) lent the
      * connection {@code connection} to the calling code: its socket's last application use is this stack (within the
      * stack budget). A connection not connected yet is skipped: the code that connects it is its opening site.
      */
     public static void leased(int client, Object connection) {
         use(client, connection, true);
+    }
+
+    /**
+     * An asynchronous pooled client (Jetty's, Reactor Netty) was asked for a connection for {@code request}, on the
+     * application's thread: its stack (within the stack budget, as a lease's) is held until {@link #leasedFor}, which may
+     * run on one of the client's threads, where no application frame is left.
+     */
+    public static void requested(Object request) {
+        if (startedMillis == 0 || request == null) {
+            return;
+        }
+        try {
+            if (takeStack(System.currentTimeMillis())) {
+                Requests.put(request, new Throwable());
+            }
+        } catch (Throwable t) {
+            FAILURES.incrementAndGet();
+        }
+    }
+
+    /** The request {@code first} goes on as the object {@code again} (a retry): its held stack moves to it. */
+    public static void requestedAgain(Object first, Object again) {
+        try {
+            Throwable stack = Requests.take(first);
+            if (stack != null && again != null) {
+                Requests.put(again, stack);
+            }
+        } catch (Throwable t) {
+            FAILURES.incrementAndGet();
+        }
+    }
+
+    /**
+     * The pool of {@code client} lent {@code connection} to {@code request}: as {@link #leased}, with the stack held
+     * since {@link #requested}; none when that was over the budget or before the agent came.
+     */
+    public static void leasedFor(int client, Object request, Object connection) {
+        if (startedMillis == 0) {
+            return;
+        }
+        try {
+            Throwable stack = Requests.take(request);
+            long found = Pools.fdOf(client, connection);
+            if (found >= 0) {
+                OPEN.use((int) found, client, true, (found & Pools.TLS) != 0, System.currentTimeMillis(), stack);
+            }
+        } catch (Throwable t) {
+            FAILURES.incrementAndGet();
+        }
     }
 
     /** The pool of {@code client} took {@code connection} back: its socket is idle in the pool from now on. */
@@ -186,7 +237,7 @@ public final class Recorder {
             return;
         }
         try {
-            long found = Pools.fdOf(connection);
+            long found = Pools.fdOf(client, connection);
             if (found >= 0) {
                 long now = System.currentTimeMillis();
                 OPEN.use((int) found, client, leased, (found & Pools.TLS) != 0, now,

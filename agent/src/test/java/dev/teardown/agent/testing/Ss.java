@@ -21,6 +21,12 @@ public final class Ss {
      * ({@code nsenter}) or this one (pid 0).
      */
     public static int count(long pid, String state, int port, boolean peer) throws IOException, InterruptedException {
+        return count(pid, state, port, peer, 0);
+    }
+
+    /** As {@link #count(long, String, int, boolean)}, counting only sockets with at least {@code minUnread} bytes unread. */
+    public static int count(long pid, String state, int port, boolean peer, long minUnread)
+            throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>();
         if (pid > 0) {
             cmd.addAll(List.of("nsenter", "--net=/proc/" + pid + "/ns/net"));
@@ -35,7 +41,7 @@ public final class Ss {
         for (String line : out.split("\n")) {
             // with a state filter ss drops the State column: Recv-Q Send-Q Local:Port Peer:Port
             String[] f = line.trim().split("\\s+");
-            if (f.length >= 4 && f[peer ? 3 : 2].endsWith(":" + port)) {
+            if (f.length >= 4 && f[peer ? 3 : 2].endsWith(":" + port) && Long.parseLong(f[0]) >= minUnread) {
                 n++;
             }
         }
@@ -45,10 +51,16 @@ public final class Ss {
     /** Waits up to {@code seconds} for {@link #count} to reach {@code expected}; returns the last count. */
     public static int await(long pid, String state, int port, boolean peer, int expected, int seconds)
             throws IOException, InterruptedException {
-        int n = count(pid, state, port, peer);
+        return await(pid, state, port, peer, 0, expected, seconds);
+    }
+
+    /** As {@link #await(long, String, int, boolean, int, int)}, for sockets with at least {@code minUnread} unread. */
+    public static int await(long pid, String state, int port, boolean peer, long minUnread, int expected, int seconds)
+            throws IOException, InterruptedException {
+        int n = count(pid, state, port, peer, minUnread);
         for (long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds); n != expected && System.nanoTime() < end; ) {
             Thread.sleep(100);
-            n = count(pid, state, port, peer);
+            n = count(pid, state, port, peer, minUnread);
         }
         return n;
     }
