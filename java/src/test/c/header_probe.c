@@ -95,6 +95,7 @@ int main(void) {
     P("Os.O_NONBLOCK", O_NONBLOCK, "<fcntl.h>");
     /* poll */
     P("Os.POLLIN", POLLIN, "<poll.h>");
+    P("Os.POLLPRI", POLLPRI, "<poll.h>");
     P("Os.POLLOUT", POLLOUT, "<poll.h>");
     P("Os.POLLERR", POLLERR, "<poll.h>");
     P("Os.POLLHUP", POLLHUP, "<poll.h>");

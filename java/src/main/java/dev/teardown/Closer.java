@@ -221,14 +221,23 @@ final class Closer {
         // look for holders then, or when allocation tracking asks for diagnostics. One fcntl otherwise.
         long inode = 0;
         InetSocketAddress local = null;
-        if (owner == null && remote != null && shared.references.get() == 1
-                && (SocketSites.isEnabled() || (FOREIGN_HOLDER_CHECK && !closeOnExec(d.fd)))) {
-            inode = SocketSites.inodeOf(d.fd).orElse(0);
-            local = localAddress(d.fd);
+        int sole = 0;
+        if (owner == null && remote != null && shared.references.get() == 1) {
+            boolean lookup = SocketSites.isEnabled();
+            if (!lookup && FOREIGN_HOLDER_CHECK) {
+                int fl = Libc.fcntl(d.fd, Os.F_GETFD, 0);
+                lookup = fl >= 0 && (fl & Os.FD_CLOEXEC) == 0;
+                // close-on-exec still set and teardown counts no other descriptor: this close(2) releases the file
+                sole = fl >= 0 && !lookup ? SOLE : 0;
+            }
+            if (lookup) {
+                inode = SocketSites.inodeOf(d.fd).orElse(0);
+                local = localAddress(d.fd);
+            }
         }
         boolean finEarlier = shared.outputShutdown;
         boolean lingerZero = shared.lingerZero;
-        int left = finish(lingerZero ? UNREAD | UNSENT | RESET : UNREAD | UNSENT);
+        int left = finish((lingerZero ? UNREAD | UNSENT | RESET : UNREAD | UNSENT) | sole);
         if (left == 0) {
             if (inode > 0) {
                 // after close(2), outside the exclusive section: a /proc scan
@@ -550,6 +559,11 @@ final class Closer {
     private static final int UNSENT = 2;
     /** A borrowed socket: reset it now through teardown's reference, whatever the owner's close does later. */
     private static final int RESET = 4;
+    /**
+     * The caller saw close-on-exec still set: if teardown counts no other reference, this close(2) releases the open
+     * file description (its epoll registrations go with it).
+     */
+    private static final int SOLE = 8;
     private int unread;
     private long unsent;
 
@@ -564,12 +578,21 @@ final class Closer {
         synchronized (shared) {
             left = shared.othersAlive();
             int before = -1;
+            // poll(2)'s answer for our own socket on Linux, which can spare the reads below: no POLLHUP means the state
+            // is not CLOSE (the kernel sets POLLHUP in CLOSE), and no POLLIN or POLLPRI means nothing is queued to read
+            // (POLLIN is set from one byte on unless SO_RCVLOWAT was raised, which teardown never does and nobody else
+            // could have done while the number stayed with teardown). -1: not polled, read everything.
+            int probe = -1;
             if (left == 0) {
                 if (owner == null) {
                     SocketSites.forget(d.fd); // nothing to do unless allocation tracking is on
+                    if (Os.LINUX) {
+                        probe = pollNow(d.fd);
+                    }
                 }
                 if ((what & UNREAD) != 0) {
-                    unread = Math.max(0, ioctlInt(d.fd, Os.FIONREAD));
+                    boolean empty = probe >= 0 && !shared.numberExposed && (probe & (Os.POLLIN | Os.POLLPRI)) == 0;
+                    unread = empty ? 0 : Math.max(0, ioctlInt(d.fd, Os.FIONREAD));
                 }
                 // what an RST drops: read only when one goes out (unread input, SO_LINGER zero, ABORT)
                 if ((what & UNSENT) != 0 && Os.SIOCOUTQ >= 0 && (unread > 0 || (what & RESET) != 0)) {
@@ -610,10 +633,11 @@ final class Closer {
             }
             // A socket the kernel already moved to CLOSE (reset, timed out, or TIME_WAIT after both FINs): this close(2)
             // sends nothing more, not even the RST unread input or SO_LINGER zero would cause. Read just before it.
-            if (left == 0 && !reset && (owner != null ? after : tcpState(d.fd)) == Os.TCP_CLOSE) {
+            if (left == 0 && !reset && (owner != null ? after : probe >= 0 && (probe & Os.POLLHUP) == 0 ? -1
+                    : tcpState(d.fd)) == Os.TCP_CLOSE) {
                 rec.endedBeforeLastClose();
             }
-            int e = d.closeFd();
+            int e = d.closeFd(left == 0 && owner == null && (what & SOLE) != 0);
             if (e != 0) {
                 rec.note("close(2) returned " + Errno.name(e));
             }
@@ -786,15 +810,17 @@ final class Closer {
         return Libc.poll(pfd, 1, 0) > 0 && ((pfd[1] >>> 16) & Os.POLLERR) != 0 && tcpState(fd) == Os.TCP_CLOSE;
     }
 
+    /** poll(2) with timeout 0: the fd's revents, or -1 if the call failed. */
+    private static int pollNow(int fd) {
+        try (Buffers.Cell pfd = Buffers.cell()) {
+            return Libc.poll(pfd.putInts(fd, Os.POLLIN | Os.POLLPRI), 1, 0) < 0 ? -1 : pfd.getInt(1) >>> 16;
+        }
+    }
+
     private static int ioctlInt(int fd, long request) {
         try (Buffers.Cell n = Buffers.cell()) {
             return Libc.ioctl(fd, request, n.address) < 0 ? -1 : n.getInt(0);
         }
-    }
-
-    private static boolean closeOnExec(int fd) {
-        int fl = Libc.fcntl(fd, Os.F_GETFD, 0);
-        return fl < 0 || (fl & Os.FD_CLOEXEC) != 0;
     }
 
     private static InetSocketAddress localAddress(int fd) {

@@ -139,7 +139,15 @@ final class Descriptor {
         if (deadline.passed()) {
             return false;
         }
-        if (PLATFORM_THREADS_PARK || Threads.currentIsVirtual()) {
+        boolean virtual = Threads.currentIsVirtual();
+        if (virtual && CarrierPoller.ENABLED) {
+            // The carrier poller's map is the waiter set: markClosing wakes the threads parked there for this fd. No
+            // monitor and no second set per wait.
+            if (isClosing()) {
+                throw SocketClosedException.closed(call, what);
+            }
+            park(call, events, deadline, Thread.currentThread());
+        } else if (PLATFORM_THREADS_PARK || virtual) {
             Thread t = Thread.currentThread();
             addWaiter(t, call);
             try {
@@ -259,6 +267,8 @@ final class Descriptor {
             if (e == CarrierPoller.READY) {
                 return; // readiness came after the failed call: retry it
             }
+            // t is in the poller's map before the CLOSING check below; markClosing sets CLOSING before it looks there
+            VarHandle.fullFence();
         } else {
             p = poller(events);
             e = p.arm(fd, t);
@@ -349,10 +359,24 @@ final class Descriptor {
                 return false;
             }
             if (STATE.compareAndSet(this, s, s | CLOSING)) {
+                // Virtual threads parked on the carrier pollers: their waiter set is the poller's map. A thread that
+                // arms after this look sees CLOSING and does not park.
+                VarHandle.fullFence();
+                int a = armed;
+                if ((a & ARMED_CARRIER_INPUT) != 0) {
+                    CarrierPoller.input(fd).wakeAll(fd);
+                }
+                if ((a & ARMED_CARRIER_OUTPUT) != 0) {
+                    CarrierPoller.output(fd).wakeAll(fd);
+                }
+                Object w;
                 synchronized (this) {
                     // under the lock: a waiter unregisters (here) before it gives its waker back to the pool
-                    Waiters.wake(waiters);
+                    w = waiters;
+                    Waiters.signalWakers(w);
                 }
+                // outside it: a woken thread's removeWaiter does not contend with this close for the monitor
+                Waiters.unparkThreads(w);
                 return true;
             }
         }
@@ -386,7 +410,17 @@ final class Descriptor {
      * Returns 0 or the errno.
      */
     int closeFd() {
-        deregister();
+        return closeFd(false);
+    }
+
+    /**
+     * As {@link #closeFd()}; {@code releasesFile}: the caller knows this close(2) releases the socket's open file
+     * description (teardown counts no other descriptor of it and close-on-exec is still set, so no child inherited
+     * it). Then the kernel removes its epoll registrations with the file, and the carrier pollers' epoll_ctl(DEL)
+     * is left out.
+     */
+    int closeFd(boolean releasesFile) {
+        deregister(releasesFile);
         // Never retried on EINTR: on Linux the number is already free and may belong to another file.
         int rc = CloseHook.close(fd);
         return rc == 0 ? 0 : Libc.errno();
@@ -394,7 +428,7 @@ final class Descriptor {
 
     /** As {@link #closeFd()} for a caller that reports nothing (the fast close): errno is not kept. */
     void closeFdQuietly() {
-        deregister();
+        deregister(false);
         CloseHook.closeQuietly(fd);
     }
 
@@ -403,7 +437,7 @@ final class Descriptor {
         return released;
     }
 
-    private void deregister() {
+    private void deregister(boolean releasesFile) {
         if (released) {
             throw new IllegalStateException(what + " fd " + fd + " released twice");
         }
@@ -416,10 +450,18 @@ final class Descriptor {
             Poller.output().deregister(fd);
         }
         if ((a & ARMED_CARRIER_INPUT) != 0) {
-            CarrierPoller.input(fd).deregister(fd);
+            if (releasesFile) {
+                CarrierPoller.input(fd).forget(fd);
+            } else {
+                CarrierPoller.input(fd).deregister(fd);
+            }
         }
         if ((a & ARMED_CARRIER_OUTPUT) != 0) {
-            CarrierPoller.output(fd).deregister(fd);
+            if (releasesFile) {
+                CarrierPoller.output(fd).forget(fd);
+            } else {
+                CarrierPoller.output(fd).deregister(fd);
+            }
         }
     }
 

@@ -18,6 +18,11 @@ final class SharedSocket {
     volatile boolean outputShutdown;
     volatile boolean inputShutdown;
     volatile boolean lingerZero;
+    /**
+     * The socket's number was handed out (TcpSocket.fd(), a child): code teardown does not see may have set a socket
+     * option on it (SO_RCVLOWAT), so the close reads FIONREAD rather than trust poll(2)'s POLLIN.
+     */
+    volatile boolean numberExposed;
     /** Pids of live children teardown handed this socket to; each holds one of the references. Made on first use. */
     private volatile Set<Long> children;
 

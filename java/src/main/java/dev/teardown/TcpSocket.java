@@ -53,6 +53,7 @@ public final class TcpSocket implements AutoCloseable {
         SocketAccess.install(new SocketAccess.Access<TcpSocket>() {
             @Override
             public int acquire(TcpSocket s, String call) throws TcpException {
+                s.shared.numberExposed = true;
                 return s.d.acquire(call).fd();
             }
 
@@ -407,6 +408,9 @@ public final class TcpSocket implements AutoCloseable {
     public int fd() throws SocketClosedException {
         if (!d.isOpen()) {
             throw SocketClosedException.closed("fd", "socket");
+        }
+        if (!shared.numberExposed) {
+            shared.numberExposed = true;
         }
         return d.fd;
     }

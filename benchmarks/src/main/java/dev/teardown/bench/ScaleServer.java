@@ -79,6 +79,7 @@ final class ScaleServer {
         reading.set(0);
         finished.set(0);
         Sample base = Sample.take();
+        histogram("base");
 
         long t0 = System.nanoTime();
         Hold hold = Hold.start(load, port, addresses, n);
@@ -86,10 +87,12 @@ final class ScaleServer {
         double acceptSeconds = (System.nanoTime() - t0) / 1e9;
         Thread.sleep(1000); // every reader reaches its park
         Sample all = Sample.take();
+        histogram("all");
         long[] spawn = spawnLatencies(SPAWN_SAMPLES);
         long pong = hold.ping();
 
         t0 = System.nanoTime();
+        long cpu0 = ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
         List<CompletableFuture<CloseOutcome>> pending = new ArrayList<>();
         for (AutoCloseable c; (c = open.poll()) != null;) {
             if (impl.equals(TEARDOWN_ASYNC)) {
@@ -101,6 +104,7 @@ final class ScaleServer {
         }
         CompletableFuture.allOf(pending.toArray(new CompletableFuture<?>[0])).join();
         double closeCallsSeconds = (System.nanoTime() - t0) / 1e9;
+        double closeCpuSeconds = (ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime() - cpu0) / 1e9;
         awaitCount(finished, n, "readers to return after close");
         double closeAllSeconds = (System.nanoTime() - t0) / 1e9;
         hold.quit();
@@ -109,13 +113,13 @@ final class ScaleServer {
         out.printf(Locale.ROOT, "RESULT impl=%s conns=%d jdk=%s carriers=%s accept_s=%.3f client_connect_s=%.3f"
                         + " fds_per_conn=%.3f heap_per_conn_b=%.0f rss_per_conn_b=%.0f heap_base_mb=%.1f heap_all_mb=%.1f"
                         + " rss_base_mb=%.1f rss_all_mb=%.1f spawn_us_p50=%.1f spawn_us_p99=%.1f spawn_us_max=%.1f"
-                        + " echo_last_us=%s close_calls_s=%.3f close_all_s=%.3f%n",
+                        + " echo_last_us=%s close_calls_s=%.3f close_all_s=%.3f close_cpu_s=%.3f%n",
                 impl, n, Runtime.version(), System.getProperty("jdk.virtualThreadScheduler.parallelism", "default"),
                 acceptSeconds, hold.connectSeconds, (all.fds - base.fds) / perConn, (all.heap - base.heap) / perConn,
                 (all.rss - base.rss) / perConn, base.heap / 1048576.0, all.heap / 1048576.0, base.rss / 1048576.0,
                 all.rss / 1048576.0, spawn[spawn.length / 2] / 1e3, spawn[spawn.length * 99 / 100] / 1e3,
                 spawn[spawn.length - 1] / 1e3, pong < 0 ? "timeout" : String.format(Locale.ROOT, "%.1f", pong / 1e3),
-                closeCallsSeconds, closeAllSeconds);
+                closeCallsSeconds, closeAllSeconds, closeCpuSeconds);
         out.flush();
     }
 
@@ -176,6 +180,21 @@ final class ScaleServer {
         } finally {
             finished.incrementAndGet();
         }
+    }
+
+    /**
+     * With {@code -Dteardown.bench.histogram=PREFIX}: the heap's class histogram (as {@code jcmd PID GC.class_histogram},
+     * after a full GC) into {@code PREFIX.NAME.txt}, to see what an idle connection costs object by object.
+     */
+    private static void histogram(String name) throws Exception {
+        String prefix = System.getProperty("teardown.bench.histogram");
+        if (prefix == null) {
+            return;
+        }
+        Object text = ManagementFactory.getPlatformMBeanServer().invoke(
+                new javax.management.ObjectName("com.sun.management:type=DiagnosticCommand"), "gcClassHistogram",
+                new Object[] {new String[0]}, new String[] {String[].class.getName()});
+        Files.writeString(Paths.get(prefix + "." + name + ".txt"), String.valueOf(text));
     }
 
     /** Nanoseconds from starting a new virtual thread until it runs, {@code count} samples 1 ms apart, sorted. */

@@ -111,7 +111,33 @@ public final class CarrierPoller {
 
     /** Removes {@code t} if it is still a waiter (it was woken by a close, a timeout, an interrupt). */
     public void disarm(int fd, Thread t) {
-        waiting.computeIfPresent(fd, (k, v) -> v == EDGE ? v : Waiters.remove(v, t));
+        Object v = waiting.get(fd);
+        if (v == null || v == EDGE || (v instanceof Thread && v != t)) {
+            return; // the common case: the wake-up that ended the park took t out already (nothing to allocate)
+        }
+        waiting.computeIfPresent(fd, (k, w) -> w == EDGE ? w : Waiters.remove(w, t));
+    }
+
+    /** Wakes every thread waiting on {@code fd} here (a close); an edge mark stays for {@link #deregister}. */
+    public void wakeAll(int fd) {
+        for (;;) {
+            Object v = waiting.get(fd);
+            if (v == null || v == EDGE) {
+                return;
+            }
+            if (waiting.remove(fd, v)) {
+                Waiters.wake(v);
+                return;
+            }
+        }
+    }
+
+    /**
+     * Forgets the waiters and marks of {@code fd} without epoll_ctl: for a close(2) known to release the open file
+     * description (no other descriptor refers to it), which removes the registration with it.
+     */
+    public void forget(int fd) {
+        waiting.remove(fd);
     }
 
     /** Removes the registration of {@code fd} and forgets its waiters and marks. Call before close(2). */

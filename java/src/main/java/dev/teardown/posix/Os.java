@@ -104,6 +104,7 @@ public final class Os {
 
     // poll
     public static final short POLLIN = 0x1;
+    public static final short POLLPRI = 0x2;
     public static final short POLLOUT = 0x4;
     public static final short POLLERR = 0x8;
     public static final short POLLHUP = 0x10;

@@ -61,6 +61,32 @@ public final class Waiters {
         }
     }
 
+    /** Signals the {@link Waker}s and runs the callbacks of the set; its threads are left to {@link #unparkThreads}. */
+    public static void signalWakers(Object set) {
+        if (set instanceof Object[]) {
+            for (Object w : (Object[]) set) {
+                if (!(w instanceof Thread)) {
+                    wakeOne(w);
+                }
+            }
+        } else if (set != null && !(set instanceof Thread)) {
+            wakeOne(set);
+        }
+    }
+
+    /** Unparks the threads of the set (a thread that already left only finds a spare permit, which parking allows). */
+    public static void unparkThreads(Object set) {
+        if (set instanceof Object[]) {
+            for (Object w : (Object[]) set) {
+                if (w instanceof Thread) {
+                    LockSupport.unpark((Thread) w);
+                }
+            }
+        } else if (set instanceof Thread) {
+            LockSupport.unpark((Thread) set);
+        }
+    }
+
     private static void wakeOne(Object w) {
         if (w instanceof Thread) {
             LockSupport.unpark((Thread) w);
