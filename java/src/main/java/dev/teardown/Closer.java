@@ -227,8 +227,9 @@ final class Closer {
             if (!lookup && FOREIGN_HOLDER_CHECK) {
                 int fl = Libc.fcntl(d.fd, Os.F_GETFD, 0);
                 lookup = fl >= 0 && (fl & Os.FD_CLOEXEC) == 0;
-                // close-on-exec still set and teardown counts no other descriptor: this close(2) releases the file
-                sole = fl >= 0 && !lookup ? SOLE : 0;
+                // close-on-exec still set, teardown counts no other descriptor and never handed the number out (where
+                // code it does not see could have dup'ed it): this close(2) releases the file
+                sole = fl >= 0 && !lookup && !shared.numberExposed ? SOLE : 0;
             }
             if (lookup) {
                 inode = SocketSites.inodeOf(d.fd).orElse(0);
