@@ -320,7 +320,7 @@ class PooledClientsTest {
         // network, mount (a /tmp of its own) and PID namespaces, as a container has
         List<String> netns = List.of("unshare", "-n", "-m", "-p", "-f", "--mount-proc", "sh", "-c",
                 // a /tmp of its own; a checkout under /tmp (its classes on the app's class path) is bound back into it
-                "ip link set lo up && here=$(pwd) && keep=$(mktemp -d /run/td19-keep.XXXXXX) && mount --bind /tmp \"$keep\""
+                "ip link set lo up && here=$(pwd) && keep=/run/teardown-test-keep && mkdir -p \"$keep\" && mount --bind /tmp \"$keep\""
                         + " && mount -t tmpfs tmpfs /tmp && case \"$here\" in /tmp/*) first=$(echo \"${here#/tmp/}\" | cut -d/ -f1)"
                         + " && mkdir -p \"/tmp/$first\" && mount --bind \"$keep/$first\" \"/tmp/$first\";; esac && exec \"$@\"", "sh");
         // no idle timeout while the agent is attached from outside (seconds on a busy machine); closed on demand

@@ -4,6 +4,7 @@ import dev.teardown.posix.Buffers;
 import dev.teardown.posix.Libc;
 import dev.teardown.posix.Os;
 import dev.teardown.posix.Sockaddr;
+import dev.teardown.posix.SocketQueues;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -12,9 +13,10 @@ import java.nio.ByteOrder;
 /**
  * The floor: a bare loop in the same JVM making exactly the system calls teardown's close makes, through the
  * binding this JVM uses (JNA or FFM, {@code Libc}), with none of teardown's code (no descriptor, no use count, no
- * outcome). With {@code full} the calls of {@code close(mode)}: RELEASE fcntl(F_GETFD), ioctl(FIONREAD), close;
- * SHUTDOWN shutdown, ioctl(FIONREAD), close; ABORT setsockopt(SO_LINGER {1,0}), ioctl(FIONREAD), ioctl(SIOCOUTQ),
- * close. Without: those of {@code closeFast(mode)} (no FIONREAD, no SIOCOUTQ, no fcntl).
+ * outcome). With {@code full} the calls of {@code close(mode)} on a connection with nothing unread (strace of
+ * {@code c47159d}): RELEASE fcntl(F_GETFD), poll, close; SHUTDOWN shutdown, poll (POLLIN|POLLHUP after our own
+ * shutdown), ioctl(FIONREAD), getsockopt(TCP_INFO), close; ABORT setsockopt(SO_LINGER {1,0}), poll, ioctl(SIOCOUTQ),
+ * close. Without: those of {@code closeFast(mode)} (no poll, FIONREAD, TCP_INFO, SIOCOUTQ or fcntl).
  */
 final class Floor extends Client {
     private final boolean full;
@@ -67,19 +69,21 @@ final class Floor extends Client {
             case CLIENT_FIRST:
                 if (full) {
                     Libc.fcntl(s, Os.F_GETFD, 0);
-                    Libc.ioctl(s, Os.FIONREAD, out);
+                    pollNow(s);
                 }
                 break;
             case SHUTDOWN:
                 Libc.shutdown(s, Os.SHUT_RDWR);
                 if (full) {
+                    pollNow(s);
                     Libc.ioctl(s, Os.FIONREAD, out);
+                    SocketQueues.tcpState(s);
                 }
                 break;
             case ABORT:
                 Libc.setsockopt(s, Os.SOL_SOCKET, Os.SO_LINGER, Buffers.LINGER_ZERO, 8);
                 if (full) {
-                    Libc.ioctl(s, Os.FIONREAD, out);
+                    pollNow(s);
                     Libc.ioctl(s, Os.SIOCOUTQ, out);
                 }
                 break;
@@ -87,6 +91,13 @@ final class Floor extends Client {
                 throw new IllegalArgumentException("the floor has no " + v);
         }
         Libc.close(s);
+    }
+
+    /** poll(2) with timeout 0 for POLLIN|POLLPRI, on a struct pollfd at {@code out}, as the close's probe. */
+    private void pollNow(int s) {
+        mem.putInt(Sockaddr.MAX_LEN, s);
+        mem.putInt(Sockaddr.MAX_LEN + 4, Os.POLLIN | Os.POLLPRI);
+        Libc.poll(out, 1, 0);
     }
 
     @Override
