@@ -194,21 +194,34 @@ public final class AlternatingChurn {
         InetSocketAddress to = new InetSocketAddress("127.0.0.1", port);
         ThreadMXBean threads = ManagementFactory.getThreadMXBean();
         ByteBuffer buf = ByteBuffer.allocateDirect(64);
+        windows(windowMs, threads::getCurrentThreadCpuTime, () -> cycle(to, echoes, buf));
+    }
+
+    /** What a window repeats; returns the operations it counts. */
+    private interface Step {
+        int run() throws Exception;
+    }
+
+    /**
+     * Warms {@code step} up for 5 s, says "ready", then for every line on standard input runs it for one window and
+     * prints the operations, the CPU ns ({@code cpu}) and the wall ns of the window.
+     */
+    private static void windows(long windowMs, java.util.function.LongSupplier cpu, Step step) throws Exception {
         for (long end = System.nanoTime() + 5_000_000_000L; System.nanoTime() < end; ) {
-            cycle(to, echoes, buf);
+            step.run();
         }
         System.out.println("ready");
         BufferedReader commands = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         while (commands.readLine() != null) {
             long n = 0;
-            long c0 = threads.getCurrentThreadCpuTime();
+            long c0 = cpu.getAsLong();
             long t0 = System.nanoTime();
             long end = t0 + windowMs * 1_000_000L;
             long now;
             do {
-                n += cycle(to, echoes, buf);
+                n += step.run();
             } while ((now = System.nanoTime()) < end);
-            System.out.println(n + " " + (threads.getCurrentThreadCpuTime() - c0) + " " + (now - t0));
+            System.out.println(n + " " + (cpu.getAsLong() - c0) + " " + (now - t0));
         }
     }
 
@@ -237,30 +250,15 @@ public final class AlternatingChurn {
                 (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
         HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         HttpRequest get = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/")).build();
-        for (long end = System.nanoTime() + 5_000_000_000L; System.nanoTime() < end; ) {
-            request(client, get);
-        }
-        System.out.println("ready");
-        BufferedReader commands = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-        while (commands.readLine() != null) {
-            long n = 0;
-            long c0 = os.getProcessCpuTime();
-            long t0 = System.nanoTime();
-            long end = t0 + windowMs * 1_000_000L;
-            long now;
-            do {
-                request(client, get);
-                n++;
-            } while ((now = System.nanoTime()) < end);
-            System.out.println(n + " " + (os.getProcessCpuTime() - c0) + " " + (now - t0));
-        }
+        windows(windowMs, os::getProcessCpuTime, () -> request(client, get));
     }
 
-    private static void request(HttpClient client, HttpRequest get) throws Exception {
+    private static int request(HttpClient client, HttpRequest get) throws Exception {
         HttpResponse<byte[]> r = client.send(get, HttpResponse.BodyHandlers.ofByteArray());
         if (r.statusCode() != 200 || r.body().length != 64) {
             throw new IOException("unexpected response " + r.statusCode() + ", " + r.body().length + " bytes");
         }
+        return 1;
     }
 
     /** The {@code --http} server: 64 bytes for every request, keep-alive; prints its port. */
