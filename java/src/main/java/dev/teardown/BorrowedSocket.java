@@ -72,17 +72,16 @@ public final class BorrowedSocket {
         Args.notNull("owner", owner);
         Args.notNull("mode", mode);
         long start = System.nanoTime();
+        Executor ex = steps == null ? AsyncClose.TIMER : steps;
         Descriptor d;
         try {
             d = open(owner);
         } catch (Ended ended) {
-            Executor ex = steps == null ? AsyncClose.TIMER : steps;
             return CompletableFuture.supplyAsync(() -> Closer.endedWithoutReference(owner, mode, start), ex);
         } catch (IOException | RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
         d.markClosing();
-        Executor ex = steps == null ? AsyncClose.TIMER : steps;
         CompletableFuture<CloseOutcome> done = new CompletableFuture<>();
         Closer closer = new Closer(d, new SharedSocket(), mode, start, owner.remoteAddress(), owner);
         if (steps == null) {

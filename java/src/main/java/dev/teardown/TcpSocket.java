@@ -516,8 +516,9 @@ public final class TcpSocket implements AutoCloseable {
      * Closes this handle with {@code mode}'s system calls and nothing else, for callers who do not need the
      * {@link CloseOutcome}: RELEASE makes close(2); SHUTDOWN shutdown(SHUT_RDWR) then close(2) (FIN now, whoever else
      * holds the socket); ABORT setsockopt(SO_LINGER {1, 0}) then close(2) (RST, unsent data dropped). What it leaves
-     * out, compared with {@link #close(CloseMode)}: the FIONREAD that reports unread input the close discards (the
-     * kernel still answers unread input with RST instead of FIN; nobody is told), the fcntl(F_GETFD) that notices
+     * out, compared with {@link #close(CloseMode)}: the poll(2) (and, when it shows input or a hang-up, FIONREAD and
+     * TCP_INFO) that reports unread input the close discards (the kernel still answers unread input with RST instead
+     * of FIN; nobody is told) and a connection the kernel had already ended, the fcntl(F_GETFD) that notices
      * a descriptor someone stripped of close-on-exec (a child holding the socket then keeps it open, unreported),
      * and the JFR close event. Waiting calls are woken as by {@link #close(CloseMode)}; a failing system call is
      * not reported; close(2) runs exactly once. Allocates nothing. Closing a closed handle does nothing.
